@@ -1,0 +1,690 @@
+package io.wsvideo.relay.media;
+
+import static io.wsvideo.relay.media.Malformed.fourcc;
+import static io.wsvideo.relay.media.Malformed.invalid;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Push parser for fragmented MP4 (ISO/IEC 14496-12) as MediaRecorder writes it: {@code ftyp moov} then
+ * {@code moof mdat} pairs.
+ *
+ * <p>Top-level box headers are read a byte at a time. {@code moov} and {@code moof} are small and need random
+ * access, so they are held whole (bounded by {@link SegmenterLimits#maxInitSegmentBytes()}) and parsed once
+ * complete; {@code mdat} and everything else is streamed over without being held.
+ */
+final class Mp4Segmenter implements ContainerParser {
+
+    // Box types, named as in ISO/IEC 14496-12 and the codec bindings.
+    static final int FTYP = type("ftyp");
+    static final int MOOV = type("moov");
+    static final int TRAK = type("trak");
+    static final int TKHD = type("tkhd");
+    static final int MDIA = type("mdia");
+    static final int MDHD = type("mdhd");
+    static final int HDLR = type("hdlr");
+    static final int MINF = type("minf");
+    static final int STBL = type("stbl");
+    static final int STSD = type("stsd");
+    static final int MVEX = type("mvex");
+    static final int TREX = type("trex");
+    static final int MOOF = type("moof");
+    static final int TRAF = type("traf");
+    static final int TFHD = type("tfhd");
+    static final int TFDT = type("tfdt");
+    static final int TRUN = type("trun");
+    static final int MDAT = type("mdat");
+    static final int UUID = type("uuid");
+    static final int AVC1 = type("avc1");
+    static final int AVC3 = type("avc3");
+    static final int AVCC = type("avcC");
+    static final int VP09 = type("vp09");
+    static final int VPCC = type("vpcC");
+    static final int AV01 = type("av01");
+    static final int AV1C = type("av1C");
+    static final int OPUS = type("Opus");
+    static final int MP4A = type("mp4a");
+
+    // hdlr handler_type values.
+    static final int VIDE = type("vide");
+    static final int SOUN = type("soun");
+
+    // tfhd flags.
+    static final int BASE_DATA_OFFSET_PRESENT = 0x000001;
+    static final int SAMPLE_DESCRIPTION_INDEX_PRESENT = 0x000002;
+    static final int DEFAULT_SAMPLE_DURATION_PRESENT = 0x000008;
+    static final int DEFAULT_SAMPLE_SIZE_PRESENT = 0x000010;
+    static final int DEFAULT_SAMPLE_FLAGS_PRESENT = 0x000020;
+    static final int DEFAULT_BASE_IS_MOOF = 0x020000;
+
+    // trun flags.
+    static final int DATA_OFFSET_PRESENT = 0x000001;
+    static final int FIRST_SAMPLE_FLAGS_PRESENT = 0x000004;
+    static final int SAMPLE_DURATION_PRESENT = 0x000100;
+    static final int SAMPLE_SIZE_PRESENT = 0x000200;
+    static final int SAMPLE_FLAGS_PRESENT = 0x000400;
+    static final int SAMPLE_COMPOSITION_TIME_OFFSETS_PRESENT = 0x000800;
+
+    // Sample flags (8.8.3.1).
+    static final int SAMPLE_IS_NON_SYNC_SAMPLE = 0x00010000;
+    static final int SAMPLE_DEPENDS_ON_SHIFT = 24;
+    /** sample_depends_on value: the sample does not depend on others (an I picture). */
+    static final int SAMPLE_DEPENDS_ON_NONE = 2;
+
+    /** Bytes of VisualSampleEntry and AudioSampleEntry (version 0) fields before their child boxes. */
+    static final int VISUAL_SAMPLE_ENTRY_SIZE = 78;
+    static final int AUDIO_SAMPLE_ENTRY_SIZE = 28;
+
+    private static final int HEADER_SIZE = 8;
+    private static final int LARGE_HEADER_SIZE = 16;
+    private static final int USERTYPE_SIZE = 16;
+
+    private enum State {
+        HEADER, BUFFER, SKIP, SKIP_TO_END
+    }
+
+    private final SegmenterLimits limits;
+    private final SegmentListener listener;
+
+    private State state = State.HEADER;
+    /** Absolute stream offset of the next byte to be consumed. */
+    private long pos;
+
+    // The top-level box header being read.
+    private final byte[] header = new byte[LARGE_HEADER_SIZE + USERTYPE_SIZE];
+    private int headerLength;
+    private int headerNeeded = HEADER_SIZE;
+    private long boxStart;
+    private int boxType;
+
+    private long remaining;
+    private byte[] box;
+    private int boxLength;
+
+    private final Map<Integer, Track> tracksById = new LinkedHashMap<>();
+    private StreamInfo moovInfo;
+    private StreamInfo info;
+    private int primaryTrack = -1;
+
+    Mp4Segmenter(SegmenterLimits limits, SegmentListener listener) {
+        this.limits = limits;
+        this.listener = listener;
+    }
+
+    static int type(String fourcc) {
+        return fourcc.charAt(0) << 24 | fourcc.charAt(1) << 16 | fourcc.charAt(2) << 8 | fourcc.charAt(3);
+    }
+
+    @Override
+    public StreamInfo info() {
+        return info;
+    }
+
+    @Override
+    public void feed(ByteBuffer buf, int from, int to) throws MalformedStreamException {
+        int i = from;
+        while (i < to) {
+            switch (state) {
+                case HEADER -> {
+                    if (headerLength == 0) {
+                        boxStart = pos;
+                    }
+                    header[headerLength++] = buf.get(i++);
+                    pos++;
+                    if (headerLength == HEADER_SIZE) {
+                        boxType = i32(header, 4);
+                        if (u32(header, 0) == 1) {
+                            headerNeeded = LARGE_HEADER_SIZE;
+                        }
+                        if (boxType == UUID) {
+                            headerNeeded += USERTYPE_SIZE;
+                        }
+                    }
+                    if (headerLength == headerNeeded) {
+                        onHeader();
+                    }
+                }
+                case BUFFER -> {
+                    int n = (int) Math.min(remaining, to - i);
+                    buf.get(i, box, boxLength, n);
+                    boxLength += n;
+                    i += n;
+                    pos += n;
+                    remaining -= n;
+                    if (remaining == 0) {
+                        byte[] whole = box;
+                        box = null;
+                        nextBox();
+                        if (boxType == MOOV) {
+                            parseMoov(whole);
+                        } else {
+                            parseMoof(whole, pos - whole.length);
+                        }
+                    }
+                }
+                case SKIP -> {
+                    int n = (int) Math.min(remaining, to - i);
+                    i += n;
+                    pos += n;
+                    remaining -= n;
+                    if (remaining == 0) {
+                        nextBox();
+                    }
+                }
+                case SKIP_TO_END -> {
+                    pos += to - i;
+                    i = to;
+                }
+                default -> throw new IllegalStateException(state.name());
+            }
+        }
+    }
+
+    private void nextBox() {
+        state = State.HEADER;
+        headerLength = 0;
+        headerNeeded = HEADER_SIZE;
+    }
+
+    private void onHeader() throws MalformedStreamException {
+        long size32 = u32(header, 0);
+        boolean toEnd = size32 == 0;
+        long size = size32 == 1 ? i64(header, 8) : size32;
+        String name = fourcc(boxType);
+        if (size < 0) {
+            throw invalid("box '%s' at offset %d declares a size over 2^63", name, boxStart);
+        }
+        if (!toEnd && size < headerLength) {
+            throw invalid("box '%s' at offset %d is smaller than its header", name, boxStart);
+        }
+        if (!toEnd && size > limits.maxElementBytes()) {
+            throw invalid("box '%s' at offset %d declares %d bytes, over the limit of %d", name, boxStart, size,
+                    limits.maxElementBytes());
+        }
+        boolean hold;
+        if (boxType == MOOF) {
+            if (info == null) {
+                completeInit();
+            }
+            if (toEnd) {
+                throw invalid("moof at offset %d runs to the end of the stream", boxStart);
+            }
+            if (size > limits.maxInitSegmentBytes()) {
+                throw invalid("moof at offset %d is %d bytes, over the limit of %d", boxStart, size,
+                        limits.maxInitSegmentBytes());
+            }
+            hold = true;
+        } else if (info == null) {
+            if (toEnd || boxStart + size > limits.maxInitSegmentBytes()) {
+                throw invalid("init segment is over the limit of %d bytes", limits.maxInitSegmentBytes());
+            }
+            hold = boxType == MOOV && moovInfo == null;
+        } else {
+            if (toEnd && boxType != MDAT) {
+                throw invalid("box '%s' at offset %d runs to the end of the stream; only mdat may", name, boxStart);
+            }
+            hold = false;
+        }
+        if (toEnd) {
+            state = State.SKIP_TO_END;
+            return;
+        }
+        remaining = size - headerLength;
+        if (hold) {
+            box = new byte[(int) size];
+            System.arraycopy(header, 0, box, 0, headerLength);
+            boxLength = headerLength;
+        }
+        if (remaining == 0) {
+            byte[] whole = box;
+            box = null;
+            nextBox();
+            if (hold && boxType == MOOV) {
+                parseMoov(whole);
+            } else if (hold) {
+                parseMoof(whole, boxStart);
+            }
+        } else {
+            state = hold ? State.BUFFER : State.SKIP;
+        }
+    }
+
+    private void completeInit() throws MalformedStreamException {
+        if (moovInfo == null) {
+            throw invalid("moof at offset %d comes before any moov", boxStart);
+        }
+        if (boxStart > limits.maxInitSegmentBytes()) {
+            throw invalid("init segment is over the limit of %d bytes", limits.maxInitSegmentBytes());
+        }
+        info = moovInfo;
+        listener.onInitSegment(boxStart, info);
+    }
+
+    // ---- moov ----
+
+    private void parseMoov(byte[] b) throws MalformedStreamException {
+        Map<Integer, int[]> trex = new HashMap<>(); // track_ID -> {duration, size, flags}
+        List<Track> parsed = new ArrayList<>();
+        children(b, headerSize(b, 0), b.length, 2, (type, payload, end, depth) -> {
+            if (type == TRAK) {
+                parsed.add(parseTrak(b, payload, end, depth));
+            } else if (type == MVEX) {
+                children(b, payload, end, depth + 1, (t, p, e, d) -> {
+                    if (t == TREX) {
+                        need(b, p, e, 24, t);
+                        trex.put(i32(b, p + 4), new int[] {i32(b, p + 12), i32(b, p + 16), i32(b, p + 20)});
+                    }
+                });
+            }
+        });
+        List<TrackInfo> infos = new ArrayList<>();
+        for (Track t : parsed) {
+            if (tracksById.containsKey(t.id)) {
+                throw invalid("moov declares track %d twice", t.id);
+            }
+            int[] defaults = trex.get(t.id);
+            if (defaults != null) {
+                t.trexDuration = defaults[0];
+                t.trexSize = defaults[1];
+                t.trexFlags = defaults[2];
+                t.hasTrex = true;
+            }
+            tracksById.put(t.id, t);
+            infos.add(t.info);
+        }
+        for (TrackInfo.Kind kind : new TrackInfo.Kind[] {TrackInfo.Kind.VIDEO, TrackInfo.Kind.AUDIO}) {
+            for (TrackInfo t : infos) {
+                if (primaryTrack < 0 && t.kind() == kind) {
+                    primaryTrack = t.number();
+                }
+            }
+        }
+        moovInfo = StreamInfo.of(StreamInfo.Container.MP4, infos);
+    }
+
+    private Track parseTrak(byte[] b, int payload, int end, int depth) throws MalformedStreamException {
+        Track t = new Track();
+        int[] handler = {0};
+        int[] entry = {0, -1, -1, 0}; // type, payload, end, depth of the first sample entry
+        children(b, payload, end, depth + 1, (type, p, e, d) -> {
+            if (type == TKHD) {
+                int version = need(b, p, e, 4, type);
+                int at = p + (version == 1 ? 20 : 12);
+                need(b, at, e, 4, type);
+                t.id = i32(b, at);
+            } else if (type == MDIA) {
+                children(b, p, e, d + 1, (t2, p2, e2, d2) -> {
+                    if (t2 == MDHD) {
+                        int version = need(b, p2, e2, 4, t2);
+                        int at = p2 + (version == 1 ? 20 : 12);
+                        need(b, at, e2, 4, t2);
+                        t.timescale = u32(b, at);
+                    } else if (t2 == HDLR) {
+                        need(b, p2, e2, 12, t2);
+                        handler[0] = i32(b, p2 + 8);
+                    } else if (t2 == MINF) {
+                        children(b, p2, e2, d2 + 1, (t3, p3, e3, d3) -> {
+                            if (t3 == STBL) {
+                                children(b, p3, e3, d3 + 1, (t4, p4, e4, d4) -> {
+                                    if (t4 == STSD && entry[1] < 0) {
+                                        need(b, p4, e4, 8, t4);
+                                        if (u32(b, p4 + 4) > 0) {
+                                            children(b, p4 + 8, e4, d4 + 1, (t5, p5, e5, d5) -> {
+                                                if (entry[1] < 0) {
+                                                    entry[0] = t5;
+                                                    entry[1] = p5;
+                                                    entry[2] = e5;
+                                                    entry[3] = d5;
+                                                }
+                                            });
+                                        }
+                                    }
+                                });
+                            }
+                        });
+                    }
+                });
+            }
+        });
+        if (t.id <= 0) {
+            throw invalid("trak without a valid tkhd track_ID");
+        }
+        TrackInfo.Kind kind = handler[0] == VIDE ? TrackInfo.Kind.VIDEO
+                : handler[0] == SOUN ? TrackInfo.Kind.AUDIO : TrackInfo.Kind.OTHER;
+        String codecId = entry[1] < 0 ? null : fourcc(entry[0]);
+        String codec = null;
+        int width = 0;
+        int height = 0;
+        if (entry[1] >= 0 && kind != TrackInfo.Kind.OTHER) {
+            int p = entry[1];
+            int e = entry[2];
+            int boxesFrom;
+            if (kind == TrackInfo.Kind.VIDEO) {
+                need(b, p, e, VISUAL_SAMPLE_ENTRY_SIZE, entry[0]);
+                width = u16(b, p + 24);
+                height = u16(b, p + 26);
+                boxesFrom = p + VISUAL_SAMPLE_ENTRY_SIZE;
+            } else {
+                need(b, p, e, AUDIO_SAMPLE_ENTRY_SIZE, entry[0]);
+                // QuickTime sound sample description versions 1 and 2 insert more fields before the boxes.
+                int version = u16(b, p + 8);
+                boxesFrom = p + AUDIO_SAMPLE_ENTRY_SIZE + (version == 1 ? 16 : version == 2 ? 36 : 0);
+                need(b, p, e, boxesFrom - p, entry[0]);
+            }
+            codec = sampleEntryCodec(b, entry[0], boxesFrom, e, entry[3]);
+        }
+        t.info = new TrackInfo(t.id, kind, codecId, codec, width, height);
+        return t;
+    }
+
+    private String sampleEntryCodec(byte[] b, int entryType, int from, int to, int depth)
+            throws MalformedStreamException {
+        if (entryType == OPUS) {
+            return "opus";
+        }
+        if (entryType == MP4A) {
+            return "mp4a.40.2";
+        }
+        String[] codec = {null};
+        children(b, from, to, depth + 1, (type, p, e, d) -> {
+            if (codec[0] != null) {
+                return;
+            }
+            if ((entryType == AVC1 || entryType == AVC3) && type == AVCC) {
+                codec[0] = CodecStrings.avc(fourcc(entryType), b, p, e - p);
+            } else if (entryType == VP09 && type == VPCC) {
+                codec[0] = CodecStrings.vpcC(b, p + 4, e - p - 4); // after FullBox version and flags
+            } else if (entryType == AV01 && type == AV1C) {
+                codec[0] = CodecStrings.av1(b, p, e - p);
+            }
+        });
+        return codec[0];
+    }
+
+    // ---- moof ----
+
+    private void parseMoof(byte[] b, long moofOffset) throws MalformedStreamException {
+        List<Fragment> fragments = new ArrayList<>();
+        children(b, headerSize(b, 0), b.length, 2, (type, payload, end, depth) -> {
+            if (type == TRAF) {
+                fragments.add(parseTraf(b, payload, end, depth));
+            }
+        });
+
+        long segmentMillis = -1;
+        for (Fragment f : fragments) {
+            if (f.decodeTime >= 0 && (segmentMillis < 0 || f.track.id == primaryTrack)) {
+                segmentMillis = millis(f.decodeTime, f.track.timescale);
+                if (f.track.id == primaryTrack) {
+                    break;
+                }
+            }
+        }
+        listener.onSegmentStart(moofOffset, segmentMillis);
+
+        for (Fragment f : fragments) {
+            if (f.track.id == primaryTrack && !f.runs.isEmpty()) {
+                if (f.runs.get(0).sync) {
+                    listener.onRandomAccessPoint(moofOffset);
+                }
+                break;
+            }
+        }
+
+        // Without base_data_offset, a traf's data follows the previous traf's (8.8.7.1).
+        long previousDataEnd = moofOffset;
+        boolean first = true;
+        for (Fragment f : fragments) {
+            long base = (f.tfhdFlags & BASE_DATA_OFFSET_PRESENT) != 0 ? f.baseDataOffset
+                    : first || (f.tfhdFlags & DEFAULT_BASE_IS_MOOF) != 0 ? moofOffset : previousDataEnd;
+            first = false;
+            long next = base;
+            long time = f.decodeTime;
+            for (Run r : f.runs) {
+                long offset = r.hasDataOffset ? base + r.dataOffset : next;
+                listener.onBlock(offset, f.track.id, time < 0 ? -1 : millis(time, f.track.timescale), r.sync);
+                next = r.totalSize < 0 ? offset : offset + r.totalSize;
+                time = time < 0 || r.totalDuration < 0 ? -1 : time + r.totalDuration;
+            }
+            previousDataEnd = next;
+        }
+    }
+
+    private Fragment parseTraf(byte[] b, int payload, int end, int depth) throws MalformedStreamException {
+        Fragment f = new Fragment();
+        children(b, payload, end, depth + 1, (type, p, e, d) -> {
+            if (type == TFHD) {
+                need(b, p, e, 8, type);
+                int flags = i32(b, p) & 0xFFFFFF;
+                int trackId = i32(b, p + 4);
+                f.track = tracksById.get(trackId);
+                if (f.track == null) {
+                    throw invalid("moof has a traf for track %d, which moov does not declare", u32(b, p + 4));
+                }
+                f.tfhdFlags = flags;
+                int at = p + 8;
+                if ((flags & BASE_DATA_OFFSET_PRESENT) != 0) {
+                    need(b, at, e, 8, type);
+                    f.baseDataOffset = i64(b, at);
+                    at += 8;
+                }
+                if ((flags & SAMPLE_DESCRIPTION_INDEX_PRESENT) != 0) {
+                    at += 4;
+                }
+                if ((flags & DEFAULT_SAMPLE_DURATION_PRESENT) != 0) {
+                    need(b, at, e, 4, type);
+                    f.defaultDuration = u32(b, at);
+                    at += 4;
+                }
+                if ((flags & DEFAULT_SAMPLE_SIZE_PRESENT) != 0) {
+                    need(b, at, e, 4, type);
+                    f.defaultSize = u32(b, at);
+                    at += 4;
+                }
+                if ((flags & DEFAULT_SAMPLE_FLAGS_PRESENT) != 0) {
+                    need(b, at, e, 4, type);
+                    f.defaultFlags = i32(b, at);
+                    f.hasDefaultFlags = true;
+                }
+            } else if (type == TFDT) {
+                int version = need(b, p, e, 8, type);
+                if (version == 1) {
+                    need(b, p, e, 12, type);
+                    f.decodeTime = i64(b, p + 4);
+                } else {
+                    f.decodeTime = u32(b, p + 4);
+                }
+            } else if (type == TRUN) {
+                if (f.track == null) {
+                    throw invalid("trun before tfhd in a moof");
+                }
+                Run r = parseTrun(b, p, e, f);
+                if (r != null) {
+                    f.runs.add(r);
+                }
+            }
+        });
+        if (f.track == null) {
+            throw invalid("traf without a tfhd");
+        }
+        return f;
+    }
+
+    /** Null for a run with no samples: it has nothing to report. */
+    private Run parseTrun(byte[] b, int p, int e, Fragment f) throws MalformedStreamException {
+        need(b, p, e, 8, TRUN);
+        int flags = i32(b, p) & 0xFFFFFF;
+        long count = u32(b, p + 4);
+        int at = p + 8;
+        Run r = new Run();
+        if ((flags & DATA_OFFSET_PRESENT) != 0) {
+            need(b, at, e, 4, TRUN);
+            r.hasDataOffset = true;
+            r.dataOffset = i32(b, at);
+            at += 4;
+        }
+        int firstSampleFlags = 0;
+        boolean hasFirstSampleFlags = (flags & FIRST_SAMPLE_FLAGS_PRESENT) != 0;
+        if (hasFirstSampleFlags) {
+            need(b, at, e, 4, TRUN);
+            firstSampleFlags = i32(b, at);
+            at += 4;
+        }
+        boolean perDuration = (flags & SAMPLE_DURATION_PRESENT) != 0;
+        boolean perSize = (flags & SAMPLE_SIZE_PRESENT) != 0;
+        boolean perFlags = (flags & SAMPLE_FLAGS_PRESENT) != 0;
+        boolean perCto = (flags & SAMPLE_COMPOSITION_TIME_OFFSETS_PRESENT) != 0;
+        int record = 4 * ((perDuration ? 1 : 0) + (perSize ? 1 : 0) + (perFlags ? 1 : 0) + (perCto ? 1 : 0));
+        if (count * record > e - at) {
+            throw invalid("trun declares %d samples but is too short for them", count);
+        }
+
+        if (count == 0) {
+            return null;
+        }
+        int sampleFlags = f.hasDefaultFlags ? f.defaultFlags : f.track.hasTrex ? f.track.trexFlags : 0;
+        if (hasFirstSampleFlags) {
+            sampleFlags = firstSampleFlags;
+        } else if (perFlags && count > 0) {
+            sampleFlags = i32(b, at + (perDuration ? 4 : 0) + (perSize ? 4 : 0));
+        }
+        int dependsOn = sampleFlags >>> SAMPLE_DEPENDS_ON_SHIFT & 0x3;
+        r.sync = ((sampleFlags & SAMPLE_IS_NON_SYNC_SAMPLE) == 0 || dependsOn == SAMPLE_DEPENDS_ON_NONE);
+
+        long defaultDuration = f.defaultDuration >= 0 ? f.defaultDuration : f.track.hasTrex ? f.track.trexDuration
+                & 0xFFFFFFFFL : -1;
+        long defaultSize = f.defaultSize >= 0 ? f.defaultSize : f.track.hasTrex ? f.track.trexSize & 0xFFFFFFFFL : -1;
+        long duration = 0;
+        long size = 0;
+        for (long s = 0; (perDuration || perSize) && s < count; s++) {
+            int q = at;
+            if (perDuration) {
+                duration += u32(b, q);
+                q += 4;
+            }
+            if (perSize) {
+                size += u32(b, q);
+            }
+            at += record;
+        }
+        r.totalDuration = perDuration ? duration : defaultDuration < 0 ? -1 : defaultDuration * count;
+        r.totalSize = perSize ? size : defaultSize < 0 ? -1 : defaultSize * count;
+        return r;
+    }
+
+    private static long millis(long time, long timescale) {
+        if (timescale <= 0 || time < 0) {
+            return -1;
+        }
+        return time < Long.MAX_VALUE / 1000 ? time * 1000 / timescale : time / timescale * 1000;
+    }
+
+    // ---- box walking over a held box ----
+
+    @FunctionalInterface
+    private interface BoxVisitor {
+        void visit(int type, int payload, int end, int depth) throws MalformedStreamException;
+    }
+
+    /** Header size of the box at {@code at}, whose bounds the top-level reader already checked. */
+    private static int headerSize(byte[] b, int at) {
+        int n = u32(b, at) == 1 ? LARGE_HEADER_SIZE : HEADER_SIZE;
+        return i32(b, at + 4) == UUID ? n + USERTYPE_SIZE : n;
+    }
+
+    /** Visits the boxes in {@code b[from, to)}; each must fit in that range. */
+    private void children(byte[] b, int from, int to, int depth, BoxVisitor visitor)
+            throws MalformedStreamException {
+        if (depth > limits.maxNestingDepth()) {
+            throw invalid("boxes nested deeper than %d levels", limits.maxNestingDepth());
+        }
+        int p = from;
+        while (p < to) {
+            if (to - p < HEADER_SIZE) {
+                throw invalid("box header overruns its parent box");
+            }
+            long size = u32(b, p);
+            int type = i32(b, p + 4);
+            int headerSize = HEADER_SIZE;
+            if (size == 1) {
+                if (to - p < LARGE_HEADER_SIZE) {
+                    throw invalid("box '%s' overruns its parent box", fourcc(type));
+                }
+                size = i64(b, p + 8);
+                headerSize = LARGE_HEADER_SIZE;
+            } else if (size == 0) {
+                size = to - p;
+            }
+            if (type == UUID) {
+                headerSize += USERTYPE_SIZE;
+            }
+            if (size < headerSize || size > to - p) {
+                throw invalid("box '%s' overruns its parent box", fourcc(type));
+            }
+            visitor.visit(type, p + headerSize, p + (int) size, depth);
+            p += (int) size;
+        }
+    }
+
+    /** Checks that {@code n} bytes are there and returns the first, which is a FullBox's version. */
+    private static int need(byte[] b, int at, int end, int n, int type) throws MalformedStreamException {
+        if (n > end - at) {
+            throw invalid("box '%s' is too short", fourcc(type));
+        }
+        return b[at] & 0xFF;
+    }
+
+    private static int u16(byte[] b, int at) {
+        return (b[at] & 0xFF) << 8 | (b[at + 1] & 0xFF);
+    }
+
+    private static int i32(byte[] b, int at) {
+        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+    }
+
+    private static long u32(byte[] b, int at) {
+        return i32(b, at) & 0xFFFFFFFFL;
+    }
+
+    private static long i64(byte[] b, int at) {
+        return (long) i32(b, at) << 32 | u32(b, at + 4);
+    }
+
+    /** What a moov says about one track, plus its trex defaults. */
+    private static final class Track {
+        int id;
+        long timescale;
+        TrackInfo info;
+        boolean hasTrex;
+        int trexDuration;
+        int trexSize;
+        int trexFlags;
+    }
+
+    /** One traf. */
+    private static final class Fragment {
+        Track track;
+        int tfhdFlags;
+        long baseDataOffset;
+        long defaultDuration = -1;
+        long defaultSize = -1;
+        int defaultFlags;
+        boolean hasDefaultFlags;
+        long decodeTime = -1;
+        final List<Run> runs = new ArrayList<>();
+    }
+
+    /** One trun, reduced to what the events need. */
+    private static final class Run {
+        boolean hasDataOffset;
+        long dataOffset;
+        boolean sync;
+        long totalDuration;
+        long totalSize;
+    }
+}

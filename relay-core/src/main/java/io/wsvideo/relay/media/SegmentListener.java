@@ -1,0 +1,39 @@
+package io.wsvideo.relay.media;
+
+/**
+ * Receives what a {@link Segmenter} learns about the byte stream it is fed. All offsets are absolute
+ * positions in the publisher's byte stream (the first byte ever fed is offset 0), so the caller can slice
+ * the chunks it still holds. Events are delivered synchronously from inside {@link Segmenter#feed}, in
+ * stream order.
+ */
+public interface SegmentListener {
+
+    /**
+     * Bytes {@code [0, endOffset)} are the init segment (WebM: everything before the first Cluster;
+     * MP4: everything before the first {@code moof}). Called once per stream, before any other event.
+     */
+    void onInitSegment(long endOffset, StreamInfo info);
+
+    /**
+     * A media segment (WebM Cluster, MP4 {@code moof}) starts at {@code offset}. Whether it can be decoded
+     * on its own is not known yet: see {@link #onRandomAccessPoint}.
+     */
+    default void onSegmentStart(long offset, long timestampMillis) {
+    }
+
+    /**
+     * The media segment that starts at {@code segmentOffset} opens with a keyframe of the stream's primary
+     * track (video if there is one, else audio): a viewer given the init segment and then the bytes from
+     * {@code segmentOffset} on can decode from there. Called at most once per segment, as soon as the
+     * parser has seen enough of it (for WebM, the first block of the primary track; for MP4, the whole
+     * {@code moof}).
+     */
+    void onRandomAccessPoint(long segmentOffset);
+
+    /**
+     * One media block (WebM SimpleBlock/Block, MP4 sample run's first sample) was found. For tests and
+     * diagnostics; the relay does not need it.
+     */
+    default void onBlock(long offset, int trackNumber, long timestampMillis, boolean keyframe) {
+    }
+}
