@@ -1,0 +1,168 @@
+package io.wsvideo.demo;
+
+import io.wsvideo.relay.RelayHub;
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.jakarta.RelayEndpoints;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
+import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
+import org.glassfish.grizzly.http.server.Request;
+import org.glassfish.grizzly.http.server.Response;
+import org.glassfish.grizzly.http.util.MimeType;
+import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
+import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
+import org.glassfish.tyrus.core.TyrusWebSocketEngine;
+import org.glassfish.tyrus.server.TyrusServerContainer;
+import org.glassfish.tyrus.spi.WebSocketEngine;
+
+/**
+ * The standalone demo: one Grizzly listener serving the browser pages from the classpath, the relay's
+ * WebSocket endpoints (Tyrus) and {@code /relay/stats}, all on one port.
+ *
+ * <p>Tyrus's own standalone {@code Server} serves static files only from a folder and always binds every
+ * interface, so the demo builds the Grizzly server itself and plugs Tyrus in as an add-on.
+ */
+public final class DemoServer implements AutoCloseable {
+
+    static {
+        // Module scripts must be served with a JavaScript type; Grizzly's table lacks a few we use.
+        MimeType.add("js", "text/javascript");
+        MimeType.add("mjs", "text/javascript");
+        MimeType.add("css", "text/css");
+        MimeType.add("svg", "image/svg+xml");
+        MimeType.add("webmanifest", "application/manifest+json");
+    }
+
+    private final RelayHub hub;
+    private final JakartaRelayConfig config;
+    private final HttpServer http;
+    private final Container container;
+
+    private DemoServer(String host, int port, JakartaRelayConfig config) {
+        this.config = config;
+        this.hub = RelayHub.create(config.relay());
+        this.container = new Container(config.maxMessageBytes());
+        this.http = new HttpServer();
+        NetworkListener listener = new NetworkListener("wsvideo", host, port);
+        // Long-lived WebSocket connections: no keep-alive idle cut, and never block the selector threads.
+        listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
+        listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
+        listener.registerAddOn(new WebSocketAddOn(container, "/"));
+        http.addListener(listener);
+
+        ClassLoader cl = DemoServer.class.getClassLoader();
+        CLStaticHttpHandler pages = new CLStaticHttpHandler(cl, "/web/");
+        pages.setFileCacheEnabled(false);
+        http.getServerConfiguration().addHttpHandler(pages, "/");
+        http.getServerConfiguration().addHttpHandler(new PageAlias(pages, "/stream.html"), "/stream");
+        http.getServerConfiguration().addHttpHandler(new StatsHandler(hub), "/relay/stats");
+    }
+
+    /** Starts a demo server; port 0 picks a free port (see {@link #port()}). */
+    public static DemoServer start(String host, int port, JakartaRelayConfig config)
+            throws IOException, DeploymentException {
+        DemoServer s = new DemoServer(host, port, config);
+        RelayEndpoints.register(s.container, s.hub, config);
+        s.http.start();
+        s.container.start("/", s.port());
+        return s;
+    }
+
+    public int port() {
+        return http.getListener("wsvideo").getPort();
+    }
+
+    public RelayHub hub() {
+        return hub;
+    }
+
+    public JakartaRelayConfig config() {
+        return config;
+    }
+
+    /** Closes every viewer and publisher with 1001, then stops listening. */
+    @Override
+    public void close() {
+        hub.close();
+        container.stop();
+        http.shutdownNow();
+    }
+
+    /** Tyrus's server container without Tyrus's own HTTP server: Grizzly above hosts it. */
+    private static final class Container extends TyrusServerContainer {
+        private final TyrusWebSocketEngine engine;
+
+        Container(int incomingBufferSize) {
+            super((java.util.Set<Class<?>>) null);
+            // Tyrus's own frame buffer must hold the largest message the relay accepts, plus framing.
+            this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(incomingBufferSize + 64).build();
+        }
+
+        @Override
+        public void register(Class<?> endpointClass) throws DeploymentException {
+            engine.register(endpointClass, "/");
+        }
+
+        @Override
+        public void register(ServerEndpointConfig serverEndpointConfig) throws DeploymentException {
+            engine.register(serverEndpointConfig, "/");
+        }
+
+        @Override
+        public WebSocketEngine getWebSocketEngine() {
+            return engine;
+        }
+
+        @Override
+        public java.util.Map<String, Object> getProperties() {
+            return java.util.Map.of();
+        }
+    }
+
+    /** Serves one classpath page under another path ({@code /stream} as in the original project). */
+    private static final class PageAlias extends HttpHandler {
+        private final CLStaticHttpHandler pages;
+        private final String page;
+
+        PageAlias(CLStaticHttpHandler pages, String page) {
+            this.pages = pages;
+            this.page = page;
+        }
+
+        @Override
+        public void service(Request request, Response response) throws Exception {
+            try (var in = DemoServer.class.getResourceAsStream("/web" + page)) {
+                if (in == null) {
+                    response.sendError(404);
+                    return;
+                }
+                response.setContentType("text/html;charset=utf-8");
+                response.setHeader("Cache-Control", "no-cache");
+                in.transferTo(response.getOutputStream());
+            }
+        }
+    }
+
+    private static final class StatsHandler extends HttpHandler {
+        private final RelayHub hub;
+
+        StatsHandler(RelayHub hub) {
+            this.hub = hub;
+        }
+
+        @Override
+        public void service(Request request, Response response) throws Exception {
+            boolean viewers = "true".equals(request.getParameter("viewers"));
+            byte[] body = hub.stats().toJson(viewers).getBytes(StandardCharsets.UTF_8);
+            response.setContentType("application/json");
+            response.setHeader("Cache-Control", "no-store");
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.wsvideo.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.testing.Recording;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.glassfish.tyrus.client.ClientManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The standalone demo server with real WebSocket clients and a real MediaRecorder recording. */
+class StandaloneRelayTest {
+
+    private static DemoServer server;
+    private static ClientManager client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
+        client = ClientManager.createClient();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.shutdown();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static String ws(String path) {
+        return "ws://127.0.0.1:" + server.port() + path;
+    }
+
+    @Test
+    void severalViewersReceiveExactlyThePublishedBytesInOrder() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        List<WsClient> viewers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            viewers.add(WsClient.connect(client, ws("/relay/view/standalone")));
+        }
+        WsClient publisher = WsClient.connect(client, ws("/relay/publish/standalone?mime="
+                + java.net.URLEncoder.encode(rec.mime(), java.nio.charset.StandardCharsets.UTF_8)));
+        for (ByteBuffer chunk : rec.chunks()) {
+            publisher.sendBinary(chunk);
+        }
+        for (WsClient v : viewers) {
+            WsClient.await(Duration.ofSeconds(10), () -> v.bytes().length >= rec.bytes().length);
+            assertThat(v.bytes()).isEqualTo(rec.bytes());
+            assertThat(v.texts()).filteredOn(t -> t.contains("\"type\":\"stream\"")).singleElement()
+                    .satisfies(t -> assertThat(t).contains("video/webm;codecs=\\\"vp8,opus\\\""));
+        }
+        publisher.session().close();
+        for (WsClient v : viewers) {
+            WsClient.await(Duration.ofSeconds(5), () -> v.texts().stream().anyMatch(t -> t.contains("ended")));
+            v.session().close();
+        }
+    }
+
+    @Test
+    void theStreamPageAndStatsAreServedOnTheSamePort() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/stream")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<video");
+        HttpResponse<String> js = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/js/relay-player.js")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(js.statusCode()).isEqualTo(200);
+        assertThat(js.headers().firstValue("content-type")).hasValueSatisfying(
+                ct -> assertThat(ct).contains("javascript"));
+        HttpResponse<String> stats = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/relay/stats")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(stats.statusCode()).isEqualTo(200);
+        assertThat(stats.body()).startsWith("{\"viewerCount\":");
+    }
+}

@@ -1,0 +1,23 @@
+package io.wsvideo.relay;
+
+/** The WebSocket close codes the relay uses, with the situations that produce them. */
+public final class CloseCodes {
+
+    /** Normal end, for example the viewer or publisher said goodbye. */
+    public static final int NORMAL = 1000;
+    /** The server is shutting down. */
+    public static final int GOING_AWAY = 1001;
+    /** The relay cannot accept this kind of data (a viewer sent media, an unsupported container). */
+    public static final int UNSUPPORTED_DATA = 1003;
+    /** The media is inconsistent with its type (bad EBML varint, absurd element size). */
+    public static final int INVALID_PAYLOAD = 1007;
+    /** Refused by policy: channel busy, bad token, bad channel name, too slow, taken over. */
+    public static final int POLICY_VIOLATION = 1008;
+    /** A message was larger than the configured maximum. */
+    public static final int MESSAGE_TOO_BIG = 1009;
+    /** A server-side limit was reached (too many channels or viewers); try again later. */
+    public static final int TRY_AGAIN_LATER = 1013;
+
+    private CloseCodes() {
+    }
+}

@@ -1,0 +1,259 @@
+package io.wsvideo.relay;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay: named channels, each with at most one publisher and any number of viewers. Independent of any
+ * WebSocket API; transports adapt their sessions to {@link Peer} and {@link ViewerSink}.
+ *
+ * <pre>{@code
+ * RelayHub hub = RelayHub.create(RelayConfig.defaults());
+ * Publisher p = hub.openPublisher("news", "video/webm;codecs=vp8,opus", publisherPeer);
+ * Viewer v = hub.openViewer("news", viewerSink);
+ * p.onData(chunk);   // every viewer gets the stream message, the init segment, then media
+ * }</pre>
+ *
+ * Thread-safe. Lock order: hub, then channel, then viewer queue; no lock is held while calling a sink.
+ */
+public final class RelayHub implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RelayHub.class);
+
+    private final RelayConfig config;
+    private final LongSupplier nanoClock;
+    private final AtomicLong viewerIds = new AtomicLong();
+    private final AtomicLong viewersEvicted = new AtomicLong();
+    private final AtomicLong publishersRefused = new AtomicLong();
+    private final ScheduledExecutorService sweeper;
+
+    // Guarded by itself. Channels exist while they have a publisher or a viewer.
+    private final Map<String, Channel> channels = new HashMap<>();
+    private boolean closed;
+
+    private RelayHub(RelayConfig config, LongSupplier nanoClock, boolean sweep) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.nanoClock = nanoClock;
+        if (sweep) {
+            this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "wsvideo-relay-sweeper");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = Math.max(100, Math.min(1000, config.maxStallMillis() / 4));
+            sweeper.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        } else {
+            this.sweeper = null;
+        }
+    }
+
+    public static RelayHub create(RelayConfig config) {
+        return new RelayHub(config, System::nanoTime, true);
+    }
+
+    /** For tests: a hub on a given clock, without the background sweeper. */
+    static RelayHub createForTest(RelayConfig config, LongSupplier nanoClock) {
+        return new RelayHub(config, nanoClock, false);
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    /**
+     * Starts publishing on a channel.
+     *
+     * @param mimeHint the recorder's MIME type if the client said it (checked against the bytes), or null
+     * @param peer     how to close the publisher's connection (malformed stream, takeover, shutdown)
+     * @throws RelayRefusal bad channel name, channel busy, too many channels
+     */
+    public Publisher openPublisher(String channel, String mimeHint, Peer peer) throws RelayRefusal {
+        Objects.requireNonNull(peer, "peer");
+        checkName(channel);
+        Publisher p;
+        Publisher replaced;
+        Actions actions = new Actions();
+        synchronized (channels) {
+            checkOpen();
+            Channel ch = channelFor(channel);
+            if (ch.hasPublisher() && !config.publisherTakeover()) {
+                publishersRefused.incrementAndGet();
+                dropIfEmpty(ch);
+                throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "channel busy: " + channel);
+            }
+            p = new Publisher(this, ch, peer, mimeHint);
+            replaced = ch.attachPublisher(p, actions);
+        }
+        if (replaced != null) {
+            actions.close(replaced.peer, CloseCodes.POLICY_VIOLATION, "taken over by a new publisher");
+        }
+        actions.run(this);
+        LOG.info("channel {}: publisher joined ({})", channel, mimeHint == null ? "no MIME type given" : mimeHint);
+        return p;
+    }
+
+    /**
+     * Adds a viewer to a channel; it waits if nobody publishes yet.
+     *
+     * @throws RelayRefusal bad channel name, too many channels or viewers
+     */
+    public Viewer openViewer(String channel, ViewerSink sink) throws RelayRefusal {
+        Objects.requireNonNull(sink, "sink");
+        checkName(channel);
+        Actions actions = new Actions();
+        ViewerQueue q;
+        synchronized (channels) {
+            checkOpen();
+            Channel ch = channelFor(channel);
+            if (ch.viewerCount() >= config.maxViewersPerChannel()) {
+                dropIfEmpty(ch);
+                throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many viewers on channel " + channel);
+            }
+            q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch, this);
+            ch.addViewer(q, actions);
+        }
+        actions.run(this);
+        LOG.debug("channel {}: viewer {} joined", channel, q.id);
+        return new Viewer(this, q);
+    }
+
+    private void checkName(String channel) throws RelayRefusal {
+        if (channel == null || !config.channelNamePattern().matcher(channel).matches()) {
+            throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "invalid channel name");
+        }
+    }
+
+    private void checkOpen() throws RelayRefusal {
+        if (closed) {
+            throw new RelayRefusal(CloseCodes.GOING_AWAY, "relay is shutting down");
+        }
+    }
+
+    // Guarded by channels.
+    private Channel channelFor(String name) throws RelayRefusal {
+        Channel ch = channels.get(name);
+        if (ch == null) {
+            if (channels.size() >= config.maxChannels()) {
+                throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many channels");
+            }
+            ch = new Channel(name, this);
+            channels.put(name, ch);
+        }
+        return ch;
+    }
+
+    // Guarded by channels.
+    private void dropIfEmpty(Channel ch) {
+        if (ch.isEmpty()) {
+            channels.remove(ch.name, ch);
+        }
+    }
+
+    void publisherGone(Channel ch) {
+        synchronized (channels) {
+            dropIfEmpty(ch);
+        }
+    }
+
+    /**
+     * Closes a viewer: frees its queue, leaves its channel, and (when {@code closeSink}) closes its
+     * connection. Safe to call more than once and from any thread holding no relay lock.
+     */
+    void closeViewer(ViewerQueue v, int code, String reason, boolean closeSink) {
+        if (!v.markClosed(reason)) {
+            return;
+        }
+        if (code == CloseCodes.POLICY_VIOLATION) {
+            viewersEvicted.incrementAndGet();
+            LOG.info("channel {}: viewer {} closed: {}", v.channel.name, v.id, reason);
+        }
+        synchronized (channels) {
+            v.channel.removeViewer(v);
+            dropIfEmpty(v.channel);
+        }
+        if (closeSink) {
+            closePeer(v.sink, code, reason);
+        }
+    }
+
+    void closePeer(Peer p, int code, String reason) {
+        try {
+            p.close(code, reason);
+        } catch (RuntimeException e) {
+            LOG.debug("closing a peer failed", e);
+        }
+    }
+
+    private void sweep() {
+        try {
+            List<Channel> all;
+            synchronized (channels) {
+                all = new ArrayList<>(channels.values());
+            }
+            long now = nanoTime();
+            Actions actions = new Actions();
+            for (Channel ch : all) {
+                ch.sweep(now, actions);
+            }
+            actions.run(this);
+        } catch (RuntimeException e) {
+            LOG.warn("sweep failed", e);
+        }
+    }
+
+    /** Checks for stalled viewers now; the hub also does it periodically. For tests. */
+    void sweepNow() {
+        sweep();
+    }
+
+    public RelayStats stats() {
+        List<Channel> all;
+        synchronized (channels) {
+            all = new ArrayList<>(channels.values());
+        }
+        List<ChannelStats> cs = new ArrayList<>(all.size());
+        for (Channel ch : all) {
+            cs.add(ch.stats());
+        }
+        cs.sort((a, b) -> a.name().compareTo(b.name()));
+        return new RelayStats(List.copyOf(cs), viewersEvicted.get(), publishersRefused.get());
+    }
+
+    /** Closes every publisher and viewer with 1001 and refuses new ones. */
+    @Override
+    public void close() {
+        List<Channel> all;
+        synchronized (channels) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = new ArrayList<>(channels.values());
+        }
+        Actions actions = new Actions();
+        for (Channel ch : all) {
+            ch.closeAll(CloseCodes.GOING_AWAY, "relay shutting down", actions);
+        }
+        actions.run(this);
+        synchronized (channels) {
+            channels.clear();
+        }
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.wsvideo.relay;
+
+/**
+ * A snapshot of one viewer.
+ *
+ * @param state          WAITING_FOR_STREAM, WAITING_FOR_KEYFRAME or LIVE
+ * @param bytesOut       bytes whose send completed
+ * @param queuedBytes    media bytes waiting in this viewer's queue
+ * @param queuedMessages messages (media and control) waiting
+ * @param lagMillis      how long the oldest waiting or in-flight message has waited
+ * @param skips          times this viewer was skipped ahead to a keyframe
+ * @param droppedBytes   media bytes never sent to it because of skips
+ * @param closeReason    why it was closed, or null while open
+ */
+public record ViewerStats(long id, String state, long bytesOut, long messagesOut, long queuedBytes,
+                          int queuedMessages, long lagMillis, long skips, long droppedBytes, String closeReason) {
+
+    String toJson() {
+        return "{\"id\":" + id + ",\"state\":" + Json.quote(state) + ",\"bytesOut\":" + bytesOut
+                + ",\"messagesOut\":" + messagesOut + ",\"queuedBytes\":" + queuedBytes
+                + ",\"queuedMessages\":" + queuedMessages + ",\"lagMillis\":" + lagMillis
+                + ",\"skips\":" + skips + ",\"droppedBytes\":" + droppedBytes + "}";
+    }
+}

@@ -1,0 +1,73 @@
+package io.wsvideo.relay.jakarta;
+
+import io.wsvideo.relay.CloseCodes;
+import io.wsvideo.relay.RelayHub;
+import io.wsvideo.relay.RelayRefusal;
+import io.wsvideo.relay.Viewer;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.Session;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /relay/view/{channel}}: the relay sends JSON control messages as text and media as binary.
+ * Viewers only listen; a viewer that sends media is closed with 1003.
+ */
+public final class ViewEndpoint extends Endpoint {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ViewEndpoint.class);
+
+    private final RelayHub hub;
+    private final JakartaRelayConfig config;
+    private volatile Viewer viewer;
+
+    ViewEndpoint(RelayHub hub, JakartaRelayConfig config) {
+        this.hub = hub;
+        this.config = config;
+    }
+
+    @Override
+    public void onOpen(Session session, EndpointConfig endpointConfig) {
+        String channel = session.getPathParameters().get("channel");
+        session.setMaxIdleTimeout(config.viewerIdleTimeoutMillis());
+        session.setMaxTextMessageBufferSize(4096);
+        session.setMaxBinaryMessageBufferSize(1024);
+        try {
+            viewer = hub.openViewer(channel, new SessionSink(session));
+        } catch (RelayRefusal r) {
+            LOG.info("viewer refused on {}: {}", channel, r.getMessage());
+            SessionSink.closeSession(session, r.closeCode(), r.getMessage());
+            return;
+        }
+        session.addMessageHandler(ByteBuffer.class, new MessageHandler.Whole<ByteBuffer>() {
+            @Override
+            public void onMessage(ByteBuffer message) {
+                SessionSink.closeSession(session, CloseCodes.UNSUPPORTED_DATA, "viewers may not send media");
+            }
+        });
+        session.addMessageHandler(String.class, new MessageHandler.Whole<String>() {
+            @Override
+            public void onMessage(String message) {
+                // Control messages from viewers are reserved; ignoring them keeps old pages working.
+            }
+        });
+    }
+
+    @Override
+    public void onClose(Session session, CloseReason closeReason) {
+        Viewer v = viewer;
+        viewer = null;
+        if (v != null) {
+            v.close();
+        }
+    }
+
+    @Override
+    public void onError(Session session, Throwable thr) {
+        LOG.debug("viewer session error", thr);
+    }
+}
