@@ -17,6 +17,10 @@ public interface SegmentListener {
     /**
      * A media segment (WebM Cluster, MP4 {@code moof}) starts at {@code offset}. Whether it can be decoded
      * on its own is not known yet: see {@link #onRandomAccessPoint}.
+     *
+     * <p>{@code timestampMillis} is the WebM Cluster Timestamp, or the MP4 {@code tfdt} of the primary track
+     * (else of the first track that has one), in milliseconds; -1 for an MP4 fragment without {@code tfdt}.
+     * A WebM Cluster is reported once its Timestamp has been read.
      */
     default void onSegmentStart(long offset, long timestampMillis) {
     }
@@ -33,6 +37,11 @@ public interface SegmentListener {
     /**
      * One media block (WebM SimpleBlock/Block, MP4 sample run's first sample) was found. For tests and
      * diagnostics; the relay does not need it.
+     *
+     * <p>{@code offset} is where the WebM SimpleBlock or BlockGroup element starts (a BlockGroup is reported
+     * when it ends, because only then is it known to have no ReferenceBlock), or where the MP4 run's first
+     * sample starts inside its {@code mdat}. {@code timestampMillis} is -1 when an MP4 fragment has no
+     * {@code tfdt}.
      */
     default void onBlock(long offset, int trackNumber, long timestampMillis, boolean keyframe) {
     }

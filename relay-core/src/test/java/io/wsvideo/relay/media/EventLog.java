@@ -1,0 +1,107 @@
+package io.wsvideo.relay.media;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A recording fake listener. Events are kept as numbers so that feeding a recording hundreds of thousands of
+ * times stays cheap; {@link #lines()} renders them in the golden-file format.
+ */
+final class EventLog implements SegmentListener {
+
+    private static final int INIT = 1;
+    private static final int SEGMENT = 2;
+    private static final int RAP = 3;
+    private static final int BLOCK = 4;
+    private static final int FIELDS = 5;
+
+    private long[] events = new long[FIELDS * 64];
+    private int count;
+    StreamInfo info;
+    int initCalls;
+    MalformedStreamException failure;
+
+    @Override
+    public void onInitSegment(long endOffset, StreamInfo info) {
+        this.info = info;
+        initCalls++;
+        add(INIT, endOffset, 0, 0, 0);
+    }
+
+    @Override
+    public void onSegmentStart(long offset, long timestampMillis) {
+        add(SEGMENT, offset, timestampMillis, 0, 0);
+    }
+
+    @Override
+    public void onRandomAccessPoint(long segmentOffset) {
+        add(RAP, segmentOffset, 0, 0, 0);
+    }
+
+    @Override
+    public void onBlock(long offset, int trackNumber, long timestampMillis, boolean keyframe) {
+        add(BLOCK, offset, trackNumber, timestampMillis, keyframe ? 1 : 0);
+    }
+
+    private void add(long kind, long a, long b, long c, long d) {
+        if (count * FIELDS == events.length) {
+            events = Arrays.copyOf(events, events.length * 2);
+        }
+        int at = count++ * FIELDS;
+        events[at] = kind;
+        events[at + 1] = a;
+        events[at + 2] = b;
+        events[at + 3] = c;
+        events[at + 4] = d;
+    }
+
+    /** Everything observable, for exact comparison between two feedings of the same stream. */
+    boolean sameAs(EventLog other) {
+        return count == other.count
+                && Arrays.equals(events, 0, count * FIELDS, other.events, 0, count * FIELDS)
+                && String.valueOf(info).equals(String.valueOf(other.info))
+                && String.valueOf(failureLine()).equals(String.valueOf(other.failureLine()));
+    }
+
+    private String failureLine() {
+        return failure == null ? null : "error " + failure.closeCode() + " " + failure.getMessage();
+    }
+
+    List<String> lines() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int at = i * FIELDS;
+            long a = events[at + 1];
+            long b = events[at + 2];
+            switch ((int) events[at]) {
+                case INIT -> {
+                    out.add("init " + a + " " + (info.msePlayable() ? info.mseMimeType()
+                            : "not-playable: " + info.notPlayableReason()));
+                    for (TrackInfo t : info.tracks()) {
+                        out.add("track " + t.number() + " " + t.kind() + " " + t.codecId() + " " + t.mseCodec()
+                                + (t.kind() == TrackInfo.Kind.VIDEO ? " " + t.width() + "x" + t.height() : ""));
+                    }
+                }
+                case SEGMENT -> out.add("segment " + a + " t=" + b);
+                case RAP -> out.add("rap " + a);
+                case BLOCK -> out.add("block " + a + " track=" + b + " t=" + events[at + 3]
+                        + (events[at + 4] != 0 ? " key" : ""));
+                default -> throw new IllegalStateException();
+            }
+        }
+        if (failure != null) {
+            out.add(failureLine());
+        }
+        return out;
+    }
+
+    List<String> linesStartingWith(String kind) {
+        return lines().stream().filter(l -> l.startsWith(kind + " ")).toList();
+    }
+
+    @Override
+    public String toString() {
+        return String.join("\n", lines());
+    }
+}
