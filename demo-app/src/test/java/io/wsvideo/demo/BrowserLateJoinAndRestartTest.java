@@ -1,0 +1,159 @@
+package io.wsvideo.demo;
+
+import static io.wsvideo.demo.BrowserStreamTest.num;
+import static io.wsvideo.demo.BrowserStreamTest.playerStats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.openqa.selenium.By;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/**
+ * The media-aware relay seen from real browsers: a viewer who opens the page long after the broadcast
+ * started plays within 2 s, and an open viewer page follows the broadcaster through a restart without
+ * reloading. For the page's default format (WebM VP8) and one more codec.
+ */
+class BrowserLateJoinAndRestartTest {
+
+    private DemoServer server;
+    private ChromeDriver broadcaster;
+    private ChromeDriver viewer;
+
+    @BeforeEach
+    void start() throws Exception {
+        Browsers.requireChromium();
+        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
+        broadcaster = Browsers.start();
+        viewer = Browsers.start();
+    }
+
+    @AfterEach
+    void stop() {
+        Browsers.quit(broadcaster, viewer);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String page(String channel, String role, String mime) {
+        return "http://localhost:" + server.port() + "/stream?channel=" + channel + "&role=" + role
+                + (mime == null ? "" : "&mime=" + URLEncoder.encode(mime, StandardCharsets.UTF_8));
+    }
+
+    private void startBroadcast(String channel, String mime) throws InterruptedException {
+        broadcaster.get(page(channel, "broadcast", mime));
+        awaitBroadcasting(channel);
+    }
+
+    private void awaitBroadcasting(String channel) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            var ch = server.hub().stats().channel(channel);
+            if (ch != null && ch.live() && ch.chunksIn() > 2) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("broadcaster did not start: "
+                        + broadcaster.findElement(By.id("status")).getText());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Milliseconds from opening the page until it shows video whose frames and clock advance. */
+    private long msUntilMovingVideo(Duration limit) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + limit.toNanos();
+        Map<String, Object> first = null;
+        while (System.nanoTime() < deadline) {
+            Map<String, Object> s = playerStats(viewer);
+            if (s != null && num(s, "videoWidth") > 0 && num(s, "totalVideoFrames") > 0) {
+                if (first == null) {
+                    first = s;
+                } else if (num(s, "totalVideoFrames") > num(first, "totalVideoFrames")
+                        && num(s, "currentTime") > num(first, "currentTime")) {
+                    return (System.nanoTime() - t0) / 1_000_000;
+                }
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no moving video within " + limit + ": " + playerStats(viewer) + " status="
+                + viewer.findElement(By.id("status")).getText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus", "video/webm;codecs=av01,opus",
+        "video/mp4;codecs=avc1,opus"})
+    void aViewerOpenedFiveSecondsLateShowsMovingVideoWithinTwoSeconds(String mime) throws Exception {
+        String channel = "late" + Math.abs(mime.hashCode());
+        startBroadcast(channel, mime);
+        Thread.sleep(5000);
+
+        long t0 = System.nanoTime();
+        viewer.get(page(channel, "watch", null));
+        long pageMs = (System.nanoTime() - t0) / 1_000_000;
+        long videoMs = pageMs + msUntilMovingVideo(Duration.ofSeconds(10));
+        Thread.sleep(3000);
+        Map<String, Object> s = playerStats(viewer);
+        System.out.printf("late join %s: page loaded in %d ms, moving video after %d ms; after 3 s more: %s%n",
+                mime, pageMs, videoMs, s);
+        Browsers.screenshot(viewer, "late-join-" + channel);
+        assertThat(videoMs).as("ms from opening the page to moving video").isLessThan(2000);
+        String codec = mime.substring(mime.indexOf('=') + 1, mime.indexOf(','));
+        assertThat(String.valueOf(s.get("mime"))).contains(codec);
+        assertThat(num(s, "behindLive")).as("seconds behind live").isLessThan(2.0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"video/webm;codecs=vp8,opus", "video/webm;codecs=vp9,opus"})
+    void anOpenViewerFollowsTheBroadcasterThroughARestartWithoutReloading(String mime) throws Exception {
+        String channel = "restart" + Math.abs(mime.hashCode());
+        viewer.get(page(channel, "watch", null));
+        startBroadcast(channel, mime);
+        msUntilMovingVideo(Duration.ofSeconds(15));
+        viewer.executeScript("window.wsvideoMarker = 'same page';");
+
+        broadcaster.findElement(By.id("stop")).click();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.hub().stats().channel(channel).live()) {
+            assertThat(System.nanoTime()).as("publisher gone").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        broadcaster.findElement(By.id("broadcast")).click();
+        awaitBroadcasting(channel);
+
+        long deadline2 = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (num(playerStats(viewer), "streams") < 2) {
+            assertThat(System.nanoTime()).as("second stream announced").isLessThan(deadline2);
+            Thread.sleep(50);
+        }
+        long ms = msUntilMovingVideo(Duration.ofSeconds(10));
+        System.out.printf("restart %s: moving video again %d ms after the new stream was announced%n", mime, ms);
+        assertThat(viewer.executeScript("return window.wsvideoMarker;")).isEqualTo("same page");
+        BrowserStreamTest.assertPlaying(viewer, Duration.ofSeconds(5));
+        Browsers.screenshot(viewer, "restart-" + channel);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStreamTheViewerCannotDecodeIsExplainedNotPlayed() throws Exception {
+        // Chromium records H.264 in Matroska, but MediaSource refuses it: the relay says so up front.
+        String channel = "h264mkv";
+        viewer.get(page(channel, "watch", null));
+        startBroadcast(channel, "video/x-matroska;codecs=avc1,opus");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String status = "";
+        while (System.nanoTime() < deadline && !status.contains("cannot be played")) {
+            Thread.sleep(50);
+            status = viewer.findElement(By.id("status")).getText();
+        }
+        assertThat(status).contains("cannot be played").contains("H.264 in Matroska");
+    }
+}
