@@ -7,13 +7,11 @@ import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.glassfish.grizzly.http.server.CLStaticHttpHandler;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.http.server.Request;
 import org.glassfish.grizzly.http.server.Response;
-import org.glassfish.grizzly.http.util.MimeType;
 import org.glassfish.grizzly.strategies.WorkerThreadIOStrategy;
 import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
@@ -28,15 +26,6 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
  * interface, so the demo builds the Grizzly server itself and plugs Tyrus in as an add-on.
  */
 public final class DemoServer implements AutoCloseable {
-
-    static {
-        // Module scripts must be served with a JavaScript type; Grizzly's table lacks a few we use.
-        MimeType.add("js", "text/javascript");
-        MimeType.add("mjs", "text/javascript");
-        MimeType.add("css", "text/css");
-        MimeType.add("svg", "image/svg+xml");
-        MimeType.add("webmanifest", "application/manifest+json");
-    }
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
@@ -55,11 +44,7 @@ public final class DemoServer implements AutoCloseable {
         listener.registerAddOn(new WebSocketAddOn(container, "/"));
         http.addListener(listener);
 
-        ClassLoader cl = DemoServer.class.getClassLoader();
-        CLStaticHttpHandler pages = new CLStaticHttpHandler(cl, "/web/");
-        pages.setFileCacheEnabled(false);
-        http.getServerConfiguration().addHttpHandler(pages, "/");
-        http.getServerConfiguration().addHttpHandler(new PageAlias(pages, "/stream.html"), "/stream");
+        http.getServerConfiguration().addHttpHandler(new PagesHandler(), "/");
         http.getServerConfiguration().addHttpHandler(new StatsHandler(hub), "/relay/stats");
     }
 
@@ -121,30 +106,6 @@ public final class DemoServer implements AutoCloseable {
         @Override
         public java.util.Map<String, Object> getProperties() {
             return java.util.Map.of();
-        }
-    }
-
-    /** Serves one classpath page under another path ({@code /stream} as in the original project). */
-    private static final class PageAlias extends HttpHandler {
-        private final CLStaticHttpHandler pages;
-        private final String page;
-
-        PageAlias(CLStaticHttpHandler pages, String page) {
-            this.pages = pages;
-            this.page = page;
-        }
-
-        @Override
-        public void service(Request request, Response response) throws Exception {
-            try (var in = DemoServer.class.getResourceAsStream("/web" + page)) {
-                if (in == null) {
-                    response.sendError(404);
-                    return;
-                }
-                response.setContentType("text/html;charset=utf-8");
-                response.setHeader("Cache-Control", "no-cache");
-                in.transferTo(response.getOutputStream());
-            }
         }
     }
 

@@ -88,4 +88,55 @@ class StandaloneRelayTest {
         assertThat(stats.statusCode()).isEqualTo(200);
         assertThat(stats.body()).startsWith("{\"viewerCount\":");
     }
+
+    @Test
+    void aPublisherSendingSomethingElseThanItsMimeTypeSaysIsClosedAndOnlyItsViewersAreTold() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        WsClient victim = WsClient.connect(client, ws("/relay/view/liar"));
+        WsClient bystander = WsClient.connect(client, ws("/relay/view/honest"));
+        WsClient honest = WsClient.connect(client, ws("/relay/publish/honest?mime=video/webm"));
+        WsClient liar = WsClient.connect(client, ws("/relay/publish/liar?mime=video/webm"));
+        liar.sendBinary(ByteBuffer.wrap("<html>not a video</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        for (ByteBuffer chunk : rec.chunks()) {
+            honest.sendBinary(chunk);
+        }
+        jakarta.websocket.CloseReason reason = liar.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.getCloseCode().getCode()).isEqualTo(1003);
+        assertThat(reason.getReasonPhrase()).contains("not WebM");
+        WsClient.await(Duration.ofSeconds(5), () -> victim.texts().stream().anyMatch(t -> t.contains("ended")));
+        assertThat(victim.session().isOpen()).isTrue();
+        WsClient.await(Duration.ofSeconds(10), () -> bystander.bytes().length >= rec.bytes().length);
+        assertThat(bystander.bytes()).isEqualTo(rec.bytes());
+        honest.session().close();
+        victim.session().close();
+        bystander.session().close();
+    }
+
+    @Test
+    void aMessageLargerThanTheLimitClosesThePublisherWith1009() throws Exception {
+        WsClient big = WsClient.connect(client, ws("/relay/publish/big?mime=video/webm"));
+        big.sendBinary(ByteBuffer.allocate(server.config().maxMessageBytes() + 1));
+        jakarta.websocket.CloseReason reason = big.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.getCloseCode().getCode()).isEqualTo(1009);
+    }
+
+    @Test
+    void aViewerThatSendsMediaIsClosedWith1003() throws Exception {
+        WsClient rude = WsClient.connect(client, ws("/relay/view/rude"));
+        rude.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        jakarta.websocket.CloseReason reason = rude.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.getCloseCode().getCode()).isEqualTo(1003);
+        assertThat(reason.getReasonPhrase()).isEqualTo("viewers may not send media");
+    }
+
+    @Test
+    void aSecondPublisherOnABusyChannelIsRefusedWith1008() throws Exception {
+        WsClient first = WsClient.connect(client, ws("/relay/publish/busy"));
+        WsClient second = WsClient.connect(client, ws("/relay/publish/busy"));
+        jakarta.websocket.CloseReason reason = second.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.getCloseCode().getCode()).isEqualTo(1008);
+        assertThat(reason.getReasonPhrase()).isEqualTo("channel busy: busy");
+        assertThat(first.session().isOpen()).isTrue();
+        first.session().close();
+    }
 }

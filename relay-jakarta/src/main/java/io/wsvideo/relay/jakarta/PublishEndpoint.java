@@ -1,5 +1,6 @@
 package io.wsvideo.relay.jakarta;
 
+import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
@@ -51,6 +52,12 @@ public final class PublishEndpoint extends Endpoint {
             @Override
             public void onMessage(ByteBuffer message) {
                 Publisher p = publisher;
+                if (message.remaining() > config.maxMessageBytes()) {
+                    // Not every container enforces setMaxBinaryMessageBufferSize for whole messages.
+                    SessionSink.closeSession(session, CloseCodes.MESSAGE_TOO_BIG, "message larger than "
+                            + config.maxMessageBytes() + " bytes");
+                    return;
+                }
                 if (p != null) {
                     // Containers may reuse the buffer they hand us; the hub keeps the bytes for every
                     // viewer, so copy once per chunk (never per viewer).
