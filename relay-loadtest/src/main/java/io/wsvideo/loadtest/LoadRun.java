@@ -63,7 +63,7 @@ final class LoadRun {
     }
 
     static Result run(RelayUnderTest relay, LiveStream stream, Scenario s, String channel, int relayCore, int toolCore,
-                      int receiveBufferBytes, long bitrateKbps) throws Exception {
+                      int receiveBufferBytes, long bitrateKbps, int verifyEvery) throws Exception {
         List<String> problems = new ArrayList<>();
         int chunks = (int) Math.min(stream.chunkCount(), (long) s.seconds() * 1000 / stream.chunkMillis);
         AtomicLongArray sentNanos = new AtomicLongArray(stream.chunkCount());
@@ -71,7 +71,7 @@ final class LoadRun {
         Sampler sampler = new Sampler(relay.pid, relayCore, toolCore, relay.statsUri(), channel);
         Publisher publisher = new Publisher(stream, sentNanos);
         try (ViewerFleet fleet = new ViewerFleet(stream, sentNanos, addr, relay.viewPath(channel), relay.protocol(),
-                s.fast(), s.slow(), s.stalled(), s.slowBytesPerSecond(), receiveBufferBytes)) {
+                s.fast(), s.slow(), s.stalled(), s.slowBytesPerSecond(), receiveBufferBytes, verifyEvery)) {
             long t0 = System.nanoTime();
             fleet.start();
             long connectDeadline = t0 + TimeUnit.SECONDS.toNanos(Math.max(30, s.viewers() / 50));

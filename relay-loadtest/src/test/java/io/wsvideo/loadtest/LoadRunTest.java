@@ -18,7 +18,7 @@ class LoadRunTest {
         try (DemoServer server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
              RelayUnderTest relay = RelayUnderTest.external(URI.create("ws://127.0.0.1:" + server.port()), -1)) {
             LoadRun.Result r = LoadRun.run(relay, stream, new LoadRun.Scenario("test", 40, 4, 3, 4, 50_000),
-                    "lt", -1, -1, 0, 2000);
+                    "lt", -1, -1, 0, 2000, 1);
 
             assertThat(r.chunks()).isEqualTo(stream.chunkCount());
             assertThat(r.publishedBytes()).isEqualTo(stream.totalBytes());
