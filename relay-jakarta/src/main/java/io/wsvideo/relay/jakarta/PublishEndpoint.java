@@ -25,12 +25,20 @@ public final class PublishEndpoint extends Endpoint {
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
+    private final Guard guard;
     // Set in onOpen, read by the container's callbacks for this session (which it serializes).
     private volatile Publisher publisher;
+    // The address this session was counted under by the guard (null: not counted).
+    private volatile String admittedAs;
 
     PublishEndpoint(RelayHub hub, JakartaRelayConfig config) {
+        this(hub, config, new Guard(config));
+    }
+
+    PublishEndpoint(RelayHub hub, JakartaRelayConfig config, Guard guard) {
         this.hub = hub;
         this.config = config;
+        this.guard = guard;
     }
 
     @Override
@@ -40,6 +48,15 @@ public final class PublishEndpoint extends Endpoint {
         session.setMaxBinaryMessageBufferSize(config.maxMessageBytes());
         session.setMaxTextMessageBufferSize(4096);
         session.setMaxIdleTimeout(config.publisherIdleTimeoutMillis());
+        admittedAs = guard.admit(session, endpointConfig);
+        if (admittedAs == null) {
+            return;
+        }
+        if (!guard.mayPublish(channel, session, endpointConfig)) {
+            LOG.info("publisher refused on {}: {}", channel, Guard.INVALID_TOKEN);
+            SessionSink.closeSession(session, CloseCodes.POLICY_VIOLATION, Guard.INVALID_TOKEN);
+            return;
+        }
         try {
             publisher = hub.openPublisher(channel, mime, (code, reason) -> SessionSink.closeSession(session, code,
                     reason));
@@ -71,6 +88,8 @@ public final class PublishEndpoint extends Endpoint {
 
     @Override
     public void onClose(Session session, CloseReason closeReason) {
+        guard.release(admittedAs);
+        admittedAs = null;
         Publisher p = publisher;
         publisher = null;
         if (p != null) {

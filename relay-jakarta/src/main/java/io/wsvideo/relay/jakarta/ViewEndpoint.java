@@ -23,11 +23,19 @@ public final class ViewEndpoint extends Endpoint {
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
+    private final Guard guard;
     private volatile Viewer viewer;
+    // The address this session was counted under by the guard (null: not counted).
+    private volatile String admittedAs;
 
     ViewEndpoint(RelayHub hub, JakartaRelayConfig config) {
+        this(hub, config, new Guard(config));
+    }
+
+    ViewEndpoint(RelayHub hub, JakartaRelayConfig config, Guard guard) {
         this.hub = hub;
         this.config = config;
+        this.guard = guard;
     }
 
     @Override
@@ -36,6 +44,15 @@ public final class ViewEndpoint extends Endpoint {
         session.setMaxIdleTimeout(config.viewerIdleTimeoutMillis());
         session.setMaxTextMessageBufferSize(4096);
         session.setMaxBinaryMessageBufferSize(1024);
+        admittedAs = guard.admit(session, endpointConfig);
+        if (admittedAs == null) {
+            return;
+        }
+        if (!guard.mayView(session)) {
+            LOG.info("viewer refused on {}: {}", channel, Guard.INVALID_TOKEN);
+            SessionSink.closeSession(session, CloseCodes.POLICY_VIOLATION, Guard.INVALID_TOKEN);
+            return;
+        }
         try {
             viewer = hub.openViewer(channel, new SessionSink(session));
         } catch (RelayRefusal r) {
@@ -59,6 +76,8 @@ public final class ViewEndpoint extends Endpoint {
 
     @Override
     public void onClose(Session session, CloseReason closeReason) {
+        guard.release(admittedAs);
+        admittedAs = null;
         Viewer v = viewer;
         viewer = null;
         if (v != null) {
