@@ -1,0 +1,30 @@
+package io.wsvideo.demo.war;
+
+import io.wsvideo.relay.RelayHub;
+import io.wsvideo.relay.jakarta.RelayContextListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** {@code /relay/stats}: the hub's stats as JSON, as in the standalone demo ({@code ?viewers=true} lists viewers). */
+public final class StatsServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        Object hub = getServletContext().getAttribute(RelayContextListener.HUB_ATTRIBUTE);
+        if (!(hub instanceof RelayHub)) {
+            resp.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "the relay is not running");
+            return;
+        }
+        boolean viewers = "true".equals(req.getParameter("viewers"));
+        byte[] body = ((RelayHub) hub).stats().toJson(viewers).getBytes(StandardCharsets.UTF_8);
+        resp.setContentType("application/json");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+}

@@ -1,0 +1,373 @@
+package io.wsvideo.it;
+
+import static io.wsvideo.it.Webapps.App.BROKEN;
+import static io.wsvideo.it.Webapps.App.DEMO;
+import static io.wsvideo.it.Webapps.App.DISABLED;
+import static io.wsvideo.it.Webapps.App.HOST;
+import static io.wsvideo.it.Webapps.App.LIMITED;
+import static io.wsvideo.it.Webapps.App.PROGRAMMATIC;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import io.wsvideo.it.Webapps.App;
+import io.wsvideo.relay.testing.Recording;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every container must do with relay-jakarta, with real WebSocket clients and real MediaRecorder
+ * recordings. A subclass starts one container (bound to 127.0.0.1 on a free port) hosting the
+ * {@link Webapps.App}s and says where each is; a container without some app (the standalone Tyrus server
+ * has no servlet webapps) skips the tests that need it.
+ */
+abstract class ContainerContract {
+
+    static HttpClient http;
+
+    /** {@code http://127.0.0.1:PORT/context} of an app, or null if this container does not host it. */
+    abstract String base(App app);
+
+    /** Whether {@link App#HOST} carries the host application's own servlet and annotated endpoint. */
+    boolean hasHostServletAndEndpoint() {
+        return true;
+    }
+
+    /** Why {@link App#BROKEN} failed to start, as the container reported it. */
+    abstract String startupFailure(App app) throws Exception;
+
+    @BeforeAll
+    static void client() {
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterAll
+    static void noClient() {
+        http = null;
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    String url(App app, String pathAndQuery) {
+        String b = base(app);
+        assumeThat(b).as(getClass().getSimpleName() + " hosts " + app).isNotNull();
+        return b + pathAndQuery;
+    }
+
+    String ws(App app, String pathAndQuery) {
+        return url(app, pathAndQuery).replaceFirst("^http", "ws");
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    WsClient publisher(App app, String channel, String mime, String token) throws Exception {
+        return WsClient.connect(http, ws(app, "/relay/publish/" + channel + "?mime=" + enc(mime)
+                + (token == null ? "" : "&token=" + enc(token))));
+    }
+
+    WsClient viewer(App app, String channel, String token) throws Exception {
+        WsClient v = WsClient.connect(http, ws(app, "/relay/view/" + channel
+                + (token == null ? "" : "?token=" + enc(token))));
+        v.awaitText("\"type\":");
+        return v;
+    }
+
+    HttpResponse<String> get(App app, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url(app, path))).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void publishAll(WsClient publisher, List<ByteBuffer> chunks) throws Exception {
+        for (ByteBuffer chunk : chunks) {
+            publisher.sendBinary(chunk);
+        }
+    }
+
+    static long count(WsClient c, String fragment) {
+        return c.texts().stream().filter(t -> t.contains(fragment)).count();
+    }
+
+    static void assertClosed(WsClient c, int code, String reason) throws Exception {
+        WsClient.Closed closed = c.awaitClose();
+        assertThat(closed.code()).as("close code (reason '%s')", closed.reason()).isEqualTo(code);
+        assertThat(closed.reason()).contains(reason);
+    }
+
+    // ---- the relay works ----------------------------------------------------------------------------
+
+    @Test
+    void aLateViewerGetsTheStreamMessageTheInitSegmentAndMediaFromTheLastKeyframe() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        byte[] all = rec.bytes();
+        Media.Analysis analysis = Media.analyse(all, rec.mime());
+        List<ByteBuffer> chunks = rec.chunks();
+        int joinAfter = 20; // 2.4 s in: two keyframes have gone by
+
+        WsClient early = viewer(HOST, "latejoin", Webapps.VIEW_TOKEN);
+        WsClient publisher = publisher(HOST, "latejoin", rec.mime(), Webapps.PUBLISH_TOKEN);
+        long sent = chunks.subList(0, joinAfter).stream().mapToLong(ByteBuffer::remaining).sum();
+        publishAll(publisher, chunks.subList(0, joinAfter));
+        // The early viewer got every byte so far, so the hub has seen them all before the late one joins.
+        WsClient.await(() -> early.bytes().length == sent, () -> "the early viewer gets the first " + joinAfter
+                + " chunks (" + sent + " bytes); it has " + early.bytes().length + " bytes and " + early.texts());
+
+        WsClient late = viewer(HOST, "latejoin", Webapps.VIEW_TOKEN);
+        publishAll(publisher, chunks.subList(joinAfter, chunks.size()));
+
+        long start = Media.lastRandomAccessPointAfter(rec, joinAfter);
+        assertThat(start).as("a keyframe cluster after the first").isGreaterThan(analysis.randomAccessPoints().get(0));
+        assertThat(analysis.randomAccessPoints()).contains(start);
+        byte[] expected = Media.concat(Arrays.copyOf(all, (int) analysis.initEnd()),
+                Arrays.copyOfRange(all, (int) start, all.length));
+        WsClient.await(() -> late.bytes().length >= expected.length, "the late viewer gets init + media");
+        Media.assertSameBytes(late.bytes(), expected, "late viewer");
+        Media.assertSameBytes(early.bytes(), all, "early viewer");
+        List<String> texts = late.texts();
+        assertThat(texts).filteredOn(t -> t.contains("\"type\":\"stream\"")).singleElement()
+                .satisfies(t -> assertThat(t).contains("video/webm;codecs=\\\"vp8,opus\\\""));
+        assertThat(late.binaryMessages()).as("init segment first, then media").isGreaterThanOrEqualTo(2);
+
+        publisher.close();
+        late.awaitText("\"type\":\"ended\"");
+        early.close();
+        late.close();
+    }
+
+    /**
+     * Tomcat throws IllegalStateException when a second async send starts before the first completed; the
+     * hub keeps one in flight per viewer. A publisher sending as fast as it can to several viewers, three
+     * times over, must reach each viewer intact.
+     */
+    @Test
+    void aPublisherSendingAsFastAsItCanReachesEveryViewerIntact() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus-long");
+        byte[] all = rec.bytes();
+        List<WsClient> viewers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            viewers.add(viewer(HOST, "fast", Webapps.VIEW_TOKEN));
+        }
+        for (int round = 1; round <= 3; round++) {
+            WsClient publisher = publisher(HOST, "fast", rec.mime(), Webapps.PUBLISH_TOKEN);
+            publishAll(publisher, rec.chunks());
+            int r = round;
+            for (WsClient v : viewers) {
+                WsClient.await(() -> count(v, "\"type\":\"stream\"") == r && v.bytes().length >= all.length,
+                        "round " + r + ": every byte reaches the viewer");
+                Media.assertSameBytes(v.bytes(), all, "round " + r);
+            }
+            publisher.close();
+            for (WsClient v : viewers) {
+                WsClient.await(() -> count(v, "\"type\":\"ended\"") == r, "round " + r + " ends");
+            }
+        }
+        for (WsClient v : viewers) {
+            assertThat(v.isClosed()).as("no viewer was dropped").isFalse();
+            assertThat(v.texts()).noneMatch(t -> t.contains("\"type\":\"skip\""));
+            v.close();
+        }
+    }
+
+    /** A browser sends each MediaRecorder Blob as one frame; containers' default frame and buffer limits are smaller. */
+    @Test
+    void aMessageUpToMaxMessageBytesIsAcceptedInOneFrame() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        byte[] all = rec.bytes();
+        assertThat(all.length).isGreaterThan(64 * 1024).isLessThan(Webapps.MAX_MESSAGE_BYTES);
+        WsClient viewer = viewer(HOST, "onebig", Webapps.VIEW_TOKEN);
+        WsClient publisher = publisher(HOST, "onebig", rec.mime(), Webapps.PUBLISH_TOKEN);
+        publisher.sendBinary(ByteBuffer.wrap(all));
+        WsClient.await(() -> viewer.bytes().length >= all.length, "the viewer gets the whole recording");
+        Media.assertSameBytes(viewer.bytes(), all, "one big message");
+        assertThat(publisher.isClosed()).isFalse();
+        publisher.close();
+        viewer.close();
+    }
+
+    @Test
+    void aPublishTokenMayComeAsTheWebSocketSubprotocol() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        WsClient viewer = viewer(HOST, "subprotocol", Webapps.VIEW_TOKEN);
+        WsClient publisher = WsClient.connect(http, ws(HOST, "/relay/publish/subprotocol?mime="
+                + enc(rec.mime())), Map.of(), Webapps.OTHER_PUBLISH_TOKEN);
+        assertThat(publisher.subprotocol()).as("echoed, as browsers require").isEqualTo(Webapps.OTHER_PUBLISH_TOKEN);
+        publishAll(publisher, rec.chunks().subList(0, 5));
+        viewer.awaitText("\"type\":\"stream\"");
+        assertThat(publisher.isClosed()).isFalse();
+        publisher.close();
+        viewer.close();
+    }
+
+    @Test
+    void theProgrammaticRegistrationFromTheReadmeWorks() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        WsClient refused = publisher(PROGRAMMATIC, "prog", rec.mime(), "wrong");
+        assertClosed(refused, 1008, "invalid token");
+        WsClient viewer = viewer(PROGRAMMATIC, "prog", null);
+        WsClient publisher = publisher(PROGRAMMATIC, "prog", rec.mime(), Webapps.PROGRAMMATIC_TOKEN);
+        publishAll(publisher, rec.chunks());
+        WsClient.await(() -> viewer.bytes().length >= rec.bytes().length, "the viewer gets the recording");
+        Media.assertSameBytes(viewer.bytes(), rec.bytes(), "programmatic");
+        publisher.close();
+        viewer.close();
+    }
+
+    @Test
+    void theDemoWarServesItsPagesAndRelays() throws Exception {
+        HttpResponse<String> page = get(DEMO, "/stream");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<video");
+        HttpResponse<String> js = get(DEMO, "/js/relay-player.js");
+        assertThat(js.statusCode()).isEqualTo(200);
+        assertThat(js.headers().firstValue("content-type")).hasValueSatisfying(
+                ct -> assertThat(ct).contains("javascript"));
+        HttpResponse<String> stats = get(DEMO, "/relay/stats");
+        assertThat(stats.statusCode()).isEqualTo(200);
+        assertThat(stats.body()).startsWith("{");
+
+        Recording rec = Recording.load("webm-vp8-opus");
+        WsClient viewer = viewer(DEMO, "demo", null);
+        WsClient publisher = publisher(DEMO, "demo", rec.mime(), null);
+        publishAll(publisher, rec.chunks());
+        WsClient.await(() -> viewer.bytes().length >= rec.bytes().length, "the viewer gets the recording");
+        Media.assertSameBytes(viewer.bytes(), rec.bytes(), "demo WAR");
+        publisher.close();
+        viewer.close();
+    }
+
+    // ---- the host application is untouched -----------------------------------------------------------
+
+    @Test
+    void theHostApplicationsOwnServletStillWorks() throws Exception {
+        assumeThat(hasHostServletAndEndpoint()).isTrue();
+        HttpResponse<String> r = get(HOST, "/host/hello");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("hello from the host app; relay hub present");
+    }
+
+    @Test
+    void theHostApplicationsOwnWebSocketEndpointStillWorks() throws Exception {
+        assumeThat(hasHostServletAndEndpoint()).isTrue();
+        WsClient echo = WsClient.connect(http, ws(HOST, "/host/echo"));
+        echo.sendText("hi");
+        echo.awaitText("echo: hi");
+        echo.close();
+    }
+
+    // ---- refusals: one test each ----------------------------------------------------------------------
+
+    @Test
+    void aPublisherWithoutOrWithAWrongTokenIsClosedWith1008() throws Exception {
+        String mime = "video/webm;codecs=vp8,opus";
+        assertClosed(publisher(HOST, "guarded", mime, null), 1008, "invalid token");
+        assertClosed(publisher(HOST, "guarded", mime, "pub-secreT"), 1008, "invalid token");
+        WsClient bySubprotocol = WsClient.connect(http, ws(HOST, "/relay/publish/guarded"), Map.of(), "nope");
+        assertClosed(bySubprotocol, 1008, "invalid token");
+    }
+
+    @Test
+    void aViewerWithoutTheViewTokenIsClosedWith1008() throws Exception {
+        assertClosed(WsClient.connect(http, ws(HOST, "/relay/view/guarded")), 1008, "invalid token");
+        assertClosed(WsClient.connect(http, ws(HOST, "/relay/view/guarded?token=" + Webapps.PUBLISH_TOKEN)), 1008,
+                "invalid token");
+    }
+
+    @Test
+    void aHandshakeFromAnOriginNotAllowedIsRefusedWith403() throws Exception {
+        String url = ws(HOST, "/relay/view/origins?token=" + Webapps.VIEW_TOKEN);
+        assertThat(WsClient.handshakeStatus(url, Map.of("Origin", "http://evil.example"))).isEqualTo(403);
+        assertThat(WsClient.handshakeStatus(url, Map.of("Origin", Webapps.ALLOWED_ORIGIN))).isEqualTo(101);
+    }
+
+    @Test
+    void aSecondPublisherOnAChannelIsClosedWith1008ChannelBusy() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        WsClient first = publisher(HOST, "busy", rec.mime(), Webapps.PUBLISH_TOKEN);
+        first.sendBinary(rec.chunks().get(0));
+        WsClient second = publisher(HOST, "busy", rec.mime(), Webapps.PUBLISH_TOKEN);
+        assertClosed(second, 1008, "channel busy: busy");
+        assertThat(first.isClosed()).isFalse();
+        first.close();
+    }
+
+    @Test
+    void aMessageLargerThanMaxMessageBytesClosesThePublisherWith1009() throws Exception {
+        WsClient publisher = publisher(HOST, "toobig", "video/webm;codecs=vp8,opus", Webapps.PUBLISH_TOKEN);
+        try {
+            publisher.sendBinary(ByteBuffer.allocate(Webapps.MAX_MESSAGE_BYTES + 1));
+        } catch (Exception e) {
+            // The server may close before it has read the whole message.
+        }
+        assertThat(publisher.awaitClose().code()).isEqualTo(1009);
+    }
+
+    @Test
+    void anInvalidChannelNameIsClosedWith1008() throws Exception {
+        assertClosed(publisher(HOST, "no.dots", "video/webm", Webapps.PUBLISH_TOKEN), 1008, "invalid channel name");
+        assertClosed(WsClient.connect(http, ws(HOST, "/relay/view/" + "x".repeat(65) + "?token="
+                + Webapps.VIEW_TOKEN)), 1008, "invalid channel name");
+    }
+
+    @Test
+    void tooManySessionsFromOneAddressAreClosedWith1013() throws Exception {
+        List<WsClient> open = new ArrayList<>();
+        for (int i = 0; i < Webapps.MAX_SESSIONS_PER_ADDRESS; i++) {
+            open.add(viewer(LIMITED, "crowd", null));
+        }
+        WsClient extra = WsClient.connect(http, ws(LIMITED, "/relay/view/crowd"));
+        assertClosed(extra, 1013, "too many connections from your address");
+        assertThat(open).noneMatch(WsClient::isClosed);
+        // A session that leaves frees its place.
+        open.remove(0).close();
+        WsClient again = null;
+        long deadline = System.nanoTime() + WsClient.TIMEOUT.toNanos();
+        while (again == null && System.nanoTime() < deadline) {
+            WsClient c = WsClient.connect(http, ws(LIMITED, "/relay/view/crowd"));
+            WsClient.await(() -> c.isClosed() || !c.texts().isEmpty(), "welcome or refusal");
+            if (c.isClosed()) {
+                Thread.sleep(50);
+            } else {
+                again = c;
+            }
+        }
+        assertThat(again).as("a place frees up once a session closes").isNotNull();
+        again.close();
+        for (WsClient c : open) {
+            c.close();
+        }
+    }
+
+    /** A path no endpoint (and nothing else in the app) serves. */
+    String unknownPath() {
+        return "/relay/nothing-here/c";
+    }
+
+    @Test
+    void anUnknownPathIsRefusedWith404() throws Exception {
+        assertThat(WsClient.handshakeStatus(ws(HOST, unknownPath()), Map.of())).isEqualTo(404);
+    }
+
+    @Test
+    void wsvideoEnabledFalseRegistersNothing() throws Exception {
+        assertThat(WsClient.handshakeStatus(ws(DISABLED, "/relay/view/c"), Map.of())).isEqualTo(404);
+    }
+
+    @Test
+    void aBadContextParameterFailsTheApplicationsStartNamingTheKey() throws Exception {
+        assertThat(WsClient.handshakeStatus(ws(BROKEN, "/relay/view/c"), Map.of())).isNotEqualTo(101);
+        assertThat(startupFailure(BROKEN)).contains("wsvideo.maxQueueBytes");
+    }
+}
