@@ -21,6 +21,8 @@ final class Message {
     final String text;
     /** Read-only, position 0; shared, so only ever read through a duplicate. */
     final ByteBuffer bytes;
+    /** The same bytes as handed to sinks, with the transport's wire form once one asked for it. */
+    final SharedBytes shared;
     final int size;
     /** When the bytes arrived from the publisher (or the message was made): queue age and latency. */
     final long createdNanos;
@@ -29,6 +31,7 @@ final class Message {
         this.kind = kind;
         this.text = text;
         this.bytes = bytes;
+        this.shared = bytes == null ? null : new SharedBytes(bytes);
         this.size = size;
         this.createdNanos = createdNanos;
     }

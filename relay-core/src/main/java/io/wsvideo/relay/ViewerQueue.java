@@ -228,7 +228,7 @@ final class ViewerQueue implements SendCallback {
                 if (m.isText()) {
                     sink.sendText(m.text, this);
                 } else {
-                    sink.sendBinary(m.bytes.duplicate(), this);
+                    sink.sendShared(m.shared, this);
                 }
             } catch (RuntimeException e) {
                 completed(e);

@@ -18,4 +18,13 @@ public interface ViewerSink extends Peer {
 
     /** Sends one text (JSON control) message; same rules as {@link #sendBinary}. */
     void sendText(String text, SendCallback callback);
+
+    /**
+     * Sends one binary message that other viewers get too; same rules as {@link #sendBinary}, which is what
+     * the hub calls through this method unless a transport overrides it to build its wire form once per
+     * message ({@link SharedBytes#wireForm}).
+     */
+    default void sendShared(SharedBytes message, SendCallback callback) {
+        sendBinary(message.bytes(), callback);
+    }
 }

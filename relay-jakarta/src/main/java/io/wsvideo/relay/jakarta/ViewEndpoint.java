@@ -54,7 +54,7 @@ public final class ViewEndpoint extends Endpoint {
             return;
         }
         try {
-            viewer = hub.openViewer(channel, new SessionSink(session));
+            viewer = hub.openViewer(channel, ViewerSinks.forSession(session));
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());
