@@ -1,25 +1,32 @@
 // Broadcaster side: getUserMedia -> MediaRecorder -> WebSocket /relay/publish/{channel}?mime=...
+// Reconnects with backoff when the connection drops, resuming the same channel with a fresh recorder
+// (each connection is a new stream: the relay tells viewers, and their pages rebuild their decoders).
 'use strict';
 
 // Formats the viewer's MediaSource can play, best first. H.264 in WebM/Matroska is never offered:
 // Chromium records it but MediaSource refuses it.
-export const PREFERRED_FORMATS = [
-  'video/webm;codecs=vp8,opus',
-  'video/webm;codecs=vp9,opus',
-  'video/webm;codecs=av01,opus',
-  'video/webm',
-  'video/mp4;codecs=avc1,opus',
+export const FORMATS = [
+  { mime: 'video/webm;codecs=vp8,opus', label: 'WebM VP8 + Opus' },
+  { mime: 'video/webm;codecs=vp9,opus', label: 'WebM VP9 + Opus' },
+  { mime: 'video/webm;codecs=av01,opus', label: 'WebM AV1 + Opus' },
+  { mime: 'video/mp4;codecs=avc1,opus', label: 'MP4 H.264 + Opus' },
+  { mime: 'video/webm', label: 'WebM (browser default codecs)' },
+  { mime: 'video/mp4', label: 'MP4 (browser default codecs)' },
 ];
 
 export function supportedFormats() {
   if (!window.MediaRecorder) return [];
-  return PREFERRED_FORMATS.filter((m) => MediaRecorder.isTypeSupported(m));
+  return FORMATS.filter((f) => MediaRecorder.isTypeSupported(f.mime));
 }
+
+/** Close codes after which trying again cannot help. */
+const FINAL_CODES = new Set([1003, 1007, 1009]);
 
 export class RelayBroadcaster {
   /**
    * @param {string} url ws(s) URL of /relay/publish/{channel}
-   * @param {{onStatus?: (s: string) => void, mimeType?: string, videoBitsPerSecond?: number}} opts
+   * @param {{onStatus?: (s: string, state?: string) => void, mimeType?: string,
+   *          videoBitsPerSecond?: number, reconnect?: boolean}} opts
    */
   constructor(url, opts = {}) {
     this.url = url;
@@ -27,53 +34,101 @@ export class RelayBroadcaster {
     this.onStatus = opts.onStatus || (() => {});
     this.bytesSent = 0;
     this.chunks = 0;
+    this.connections = 0;
     this.media = null;
     this.recorder = null;
     this.ws = null;
+    this.stopped = false;
+    this.retryMs = 500;
+    this.retryTimer = null;
   }
 
+  /** Starts streaming `media`; resolves once the first connection is open, rejects if it fails. */
   async start(media) {
     this.media = media;
-    const mimeType = this.opts.mimeType || supportedFormats()[0];
-    if (!mimeType) throw new Error('this browser has no MediaRecorder format the viewers can play');
-    const recorder = new MediaRecorder(media, {
-      mimeType,
-      videoBitsPerSecond: this.opts.videoBitsPerSecond || 1_000_000,
-      audioBitsPerSecond: 64_000,
-      // A keyframe every second: late joiners and skipping viewers resume within about a second.
-      videoKeyFrameIntervalDuration: 1000,
-    });
-    this.recorder = recorder;
-    const ws = new WebSocket(this.url + (this.url.includes('?') ? '&' : '?') + 'mime='
-      + encodeURIComponent(recorder.mimeType || mimeType));
-    ws.binaryType = 'arraybuffer';
-    this.ws = ws;
-    recorder.ondataavailable = (e) => {
-      if (e.data.size > 0 && ws.readyState === WebSocket.OPEN) {
-        ws.send(e.data);
-        this.bytesSent += e.data.size;
-        this.chunks++;
+    this.stopped = false;
+    const mimeType = this.opts.mimeType || (supportedFormats()[0] || {}).mime;
+    if (!mimeType) throw new Error('This browser has no MediaRecorder format the viewers can play.');
+    this.mimeType = mimeType;
+    await this.connect();
+  }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      let recorder;
+      try {
+        recorder = new MediaRecorder(this.media, {
+          mimeType: this.mimeType,
+          videoBitsPerSecond: this.opts.videoBitsPerSecond || 1_000_000,
+          audioBitsPerSecond: 64_000,
+          // A keyframe every second: late joiners and skipping viewers resume within about a second.
+          videoKeyFrameIntervalDuration: 1000,
+        });
+      } catch (e) {
+        reject(e);
+        return;
       }
-    };
-    await new Promise((resolve, reject) => {
-      ws.onopen = resolve;
-      ws.onerror = () => reject(new Error('could not connect to the relay'));
+      const sep = this.url.includes('?') ? '&' : '?';
+      const ws = new WebSocket(this.url + sep + 'mime=' + encodeURIComponent(recorder.mimeType || this.mimeType));
+      this.recorder = recorder;
+      this.ws = ws;
+      let opened = false;
+      recorder.ondataavailable = (e) => {
+        if (e.data.size > 0 && ws.readyState === WebSocket.OPEN) {
+          ws.send(e.data);
+          this.bytesSent += e.data.size;
+          this.chunks++;
+        }
+      };
+      ws.onopen = () => {
+        opened = true;
+        this.connections++;
+        this.retryMs = 500;
+        recorder.start(100);
+        // Media time 0 of this stream is (about) now: lets a page on the same clock measure latency.
+        this.startedAt = Date.now();
+        this.onStatus('Broadcasting ' + recorder.mimeType, 'live');
+        resolve();
+      };
+      ws.onclose = (e) => {
+        if (recorder.state !== 'inactive') recorder.stop();
+        if (this.ws !== ws || this.stopped) return;
+        const why = `${e.code}${e.reason ? ': ' + e.reason : ''}`;
+        if (FINAL_CODES.has(e.code)) {
+          this.onStatus(`The relay refused the stream (${why}).`, 'error');
+          this.stopped = true;
+          if (!opened) reject(new Error(e.reason || 'refused'));
+          return;
+        }
+        if (!opened && this.connections === 0 && this.opts.reconnect === false) {
+          reject(new Error(`Could not connect to the relay (${why}).`));
+          return;
+        }
+        this.onStatus(`Connection lost (${why}); reconnecting in ${(this.retryMs / 1000).toFixed(1)} s`, 'reconnecting');
+        this.retryTimer = setTimeout(() => {
+          this.connect().then(resolve, () => {});
+        }, this.retryMs);
+        this.retryMs = Math.min(this.retryMs * 2, 10000);
+      };
     });
-    ws.onclose = (e) => {
-      this.onStatus(`relay closed the connection (${e.code}${e.reason ? ': ' + e.reason : ''})`);
-      if (recorder.state !== 'inactive') recorder.stop();
-    };
-    recorder.start(100);
-    this.onStatus('broadcasting ' + recorder.mimeType);
   }
 
   stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
     if (this.recorder && this.recorder.state !== 'inactive') this.recorder.stop();
     if (this.ws) this.ws.close(1000, 'broadcast stopped');
-    this.onStatus('stopped');
+    this.onStatus('Stopped.', 'idle');
   }
 
   stats() {
-    return { bytesSent: this.bytesSent, chunks: this.chunks, mime: this.recorder && this.recorder.mimeType };
+    return {
+      bytesSent: this.bytesSent,
+      chunks: this.chunks,
+      connections: this.connections,
+      mime: this.recorder && this.recorder.mimeType,
+      connected: !!this.ws && this.ws.readyState === WebSocket.OPEN,
+      startedAt: this.startedAt,
+    };
   }
 }

@@ -14,7 +14,9 @@ export class RelayPlayer {
     this.video = video;
     this.url = url;
     this.onStatus = opts.onStatus || (() => {});
-    this.targetLatency = opts.targetLatency || 1.0;
+    // How far behind the newest buffered media to play: chunks arrive every 100-120 ms, so half a
+    // second rides out ordinary jitter without stalling.
+    this.targetLatency = opts.targetLatency || 0.5;
     this.queue = [];
     this.generation = 0;
     this.ms = null;
@@ -26,6 +28,7 @@ export class RelayPlayer {
     this.bytesReceived = 0;
     this.skips = 0;
     this.streams = 0;
+    this.connections = 0;
     this.seekToLive = true;
     this.timer = setInterval(() => this.keepLive(), 250);
   }
@@ -46,7 +49,7 @@ export class RelayPlayer {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.onStatus('connecting');
-    ws.onopen = () => { this.retryMs = 500; this.onStatus('connected, waiting for the stream'); };
+    ws.onopen = () => { this.retryMs = 500; this.connections++; this.onStatus('connected, waiting for the stream'); };
     ws.onmessage = (e) => {
       if (typeof e.data === 'string') {
         this.onControl(JSON.parse(e.data));
@@ -83,9 +86,12 @@ export class RelayPlayer {
         }
         break;
       case 'skip':
-        // The relay dropped what we could not take in time; media resumes at a keyframe.
+        // The relay dropped what we could not take in time; media resumes at a keyframe, in a new
+        // buffered range. Bytes not yet appended are older than that keyframe: drop them, and jump into
+        // the new range once its first bytes are in.
         this.skips++;
-        this.seekToLive = true;
+        this.queue = [];
+        this.seekAfterAppend = true;
         break;
       case 'ended':
         this.onStatus('broadcast ended: ' + (msg.reason || '') + '; waiting for it to start again');
@@ -117,7 +123,13 @@ export class RelayPlayer {
       if (gen !== this.generation) return;
       const sb = ms.addSourceBuffer(mime);
       sb.mode = 'segments';
-      sb.addEventListener('updateend', () => this.pump());
+      sb.addEventListener('updateend', () => {
+        if (this.seekAfterAppend && this.queue.length === 0) {
+          this.seekAfterAppend = false;
+          this.seekToLive = true;
+        }
+        this.pump();
+      });
       sb.addEventListener('error', () => this.onStatus('decoder error'));
       this.sb = sb;
       this.pump();
@@ -180,7 +192,16 @@ export class RelayPlayer {
     const v = this.video;
     const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : null;
     const end = v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
+    const now = performance.now();
+    if (!this.rate || now - this.rate.at >= 1000) {
+      const prev = this.rate;
+      this.rate = { at: now, bytes: this.bytesReceived,
+        bps: prev ? ((this.bytesReceived - prev.bytes) * 8000) / (now - prev.at) : 0 };
+    }
     return {
+      connected: !!this.ws && this.ws.readyState === WebSocket.OPEN,
+      bitsPerSecond: Math.round(this.rate.bps),
+      buffered: v.buffered.length ? end - v.buffered.start(0) : 0,
       mime: this.stream ? this.stream.mime : null,
       streams: this.streams,
       currentTime: v.currentTime,
@@ -190,6 +211,7 @@ export class RelayPlayer {
       droppedVideoFrames: q ? q.droppedVideoFrames : null,
       bytesReceived: this.bytesReceived,
       skips: this.skips,
+      connections: this.connections,
       readyState: v.readyState,
     };
   }

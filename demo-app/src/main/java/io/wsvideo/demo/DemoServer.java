@@ -7,6 +7,13 @@ import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.SocketException;
+import java.nio.channels.SocketChannel;
+import javax.net.ssl.SSLContext;
+import org.glassfish.grizzly.Connection;
+import org.glassfish.grizzly.ConnectionProbe;
+import org.glassfish.grizzly.nio.NIOConnection;
+import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.grizzly.http.server.HttpHandler;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
@@ -32,7 +39,7 @@ public final class DemoServer implements AutoCloseable {
     private final HttpServer http;
     private final Container container;
 
-    private DemoServer(String host, int port, JakartaRelayConfig config) {
+    private DemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes) {
         this.config = config;
         this.hub = RelayHub.create(config.relay());
         this.container = new Container(config.maxMessageBytes());
@@ -42,6 +49,27 @@ public final class DemoServer implements AutoCloseable {
         listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
         listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
         listener.registerAddOn(new WebSocketAddOn(container, "/"));
+        if (socketSendBufferBytes > 0) {
+            // The kernel's send buffer grows to megabytes per connection by default: seconds of stale
+            // video a slow viewer must drain before the relay's own queue (and its skip to the next
+            // keyframe) even notices. A fixed, smaller buffer hands that decision back to the relay.
+            listener.getTransport().getConnectionMonitoringConfig().addProbes(new ConnectionProbe.Adapter() {
+                @Override
+                public void onAcceptEvent(Connection server, Connection client) {
+                    if (client instanceof NIOConnection nio && nio.getChannel() instanceof SocketChannel ch) {
+                        try {
+                            ch.socket().setSendBufferSize(socketSendBufferBytes);
+                        } catch (SocketException e) {
+                            // Keep the default: the relay's own queue policy still applies, later.
+                        }
+                    }
+                }
+            });
+        }
+        if (tls != null) {
+            listener.setSecure(true);
+            listener.setSSLEngineConfig(new SSLEngineConfigurator(tls, false, false, false));
+        }
         http.addListener(listener);
 
         http.getServerConfiguration().addHttpHandler(new PagesHandler(), "/");
@@ -51,7 +79,18 @@ public final class DemoServer implements AutoCloseable {
     /** Starts a demo server; port 0 picks a free port (see {@link #port()}). */
     public static DemoServer start(String host, int port, JakartaRelayConfig config)
             throws IOException, DeploymentException {
-        DemoServer s = new DemoServer(host, port, config);
+        return start(host, port, config, null, 0);
+    }
+
+    /**
+     * Starts a demo server serving https/wss with {@code tls}, or plain http/ws when it is null.
+     *
+     * @param socketSendBufferBytes SO_SNDBUF for every connection, or 0 for the operating system's
+     *                              (auto-tuned) default
+     */
+    public static DemoServer start(String host, int port, JakartaRelayConfig config, SSLContext tls,
+                                   int socketSendBufferBytes) throws IOException, DeploymentException {
+        DemoServer s = new DemoServer(host, port, config, tls, socketSendBufferBytes);
         RelayEndpoints.register(s.container, s.hub, config);
         s.http.start();
         s.container.start("/", s.port());

@@ -1,35 +1,70 @@
 package io.wsvideo.demo;
 
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar wsvideo-demo.jar [--host H] [--port P]}: the demo on port 3000 (or {@code PORT}). */
+/** {@code java -jar wsvideo-demo.jar [options]}: the demo on port 3000 (or {@code PORT}). */
 @Command(name = "wsvideo-demo", mixinStandardHelpOptions = true, version = "wsvideo demo 0.1.0",
-        description = "Relays live browser video over WebSocket. Open http://localhost:3000/stream.")
+        sortOptions = false,
+        description = {"Relays live browser video over WebSocket.",
+            "Open http://localhost:3000/ to see the channels, /broadcast to send your camera, /watch to view."})
 public final class Main implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
-    @Option(names = "--host", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", paramLabel = "ADDRESS",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}, every interface).")
     String host = "0.0.0.0";
 
-    @Option(names = "--port", description = "Port to listen on (default: the PORT environment variable, else 3000).")
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "Port to listen on (default: the PORT environment variable, else 3000).")
     Integer port;
 
+    @Option(names = "--tls-keystore", paramLabel = "FILE",
+            description = "Serve https/wss with the key and certificate in this PKCS#12 or JKS keystore.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-password", paramLabel = "PASSWORD", defaultValue = "${env:WSVIDEO_TLS_PASSWORD}",
+            description = "Keystore password (default: the WSVIDEO_TLS_PASSWORD environment variable).")
+    String tlsPassword;
+
+    @Option(names = "--self-signed",
+            description = "Serve https/wss with a throw-away self-signed certificate (browsers warn once). "
+                    + "The camera needs https on any host but localhost.")
+    boolean selfSigned;
+
+    @Option(names = "--self-signed-name", paramLabel = "NAME", split = ",",
+            description = "Host names or IP addresses the self-signed certificate is for "
+                    + "(default: localhost,127.0.0.1 and the --host address).")
+    List<String> selfSignedNames;
+
+    @Option(names = "--socket-send-buffer", paramLabel = "BYTES", defaultValue = "262144",
+            description = "SO_SNDBUF per connection (default: ${DEFAULT-VALUE}; 0: the OS's auto-tuned size, "
+                    + "which lets megabytes of stale video pile up in the kernel for a slow viewer).")
+    int socketSendBufferBytes;
+
     public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
         int p = port != null ? port : envPort();
-        DemoServer server = DemoServer.start(host, p, JakartaRelayConfig.defaults());
+        SSLContext tls = tls();
+        JakartaRelayConfig config = JakartaRelayConfig.defaults();
+        DemoServer server = DemoServer.start(host, p, config, tls, socketSendBufferBytes);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");
@@ -37,10 +72,29 @@ public final class Main implements Callable<Integer> {
             stopped.countDown();
         }, "wsvideo-shutdown"));
         String shown = "0.0.0.0".equals(host) ? "localhost" : host;
-        LOG.info("wsvideo demo listening on {}:{}. Open http://{}:{}/stream to broadcast or watch.",
-                host, server.port(), shown, server.port());
+        String base = (tls != null ? "https://" : "http://") + shown + ":" + server.port();
+        LOG.info("wsvideo demo listening on {}:{}. Open {}/ (channels), {}/broadcast, {}/watch, or {}/stream.",
+                host, server.port(), base, base, base, base);
         stopped.await();
         return 0;
+    }
+
+    private SSLContext tls() throws Exception {
+        if (tlsKeystore != null && selfSigned) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--tls-keystore and --self-signed exclude each other");
+        }
+        if (tlsKeystore != null) {
+            return Tls.fromKeystore(tlsKeystore, tlsPassword == null ? new char[0] : tlsPassword.toCharArray());
+        }
+        if (selfSigned) {
+            List<String> names = selfSignedNames != null ? selfSignedNames
+                    : "0.0.0.0".equals(host) ? List.of("localhost", "127.0.0.1")
+                    : List.of(host, "localhost", "127.0.0.1");
+            LOG.warn("serving a self-signed certificate for {}: browsers will ask you to accept it once", names);
+            return Tls.selfSigned(names);
+        }
+        return null;
     }
 
     private static int envPort() {

@@ -180,6 +180,8 @@ public final class RelayHub implements AutoCloseable {
         if (code == CloseCodes.POLICY_VIOLATION) {
             viewersEvicted.incrementAndGet();
             LOG.info("channel {}: viewer {} closed: {}", v.channel.name, v.id, reason);
+        } else {
+            LOG.debug("channel {}: viewer {} left ({})", v.channel.name, v.id, reason);
         }
         synchronized (channels) {
             v.channel.removeViewer(v);

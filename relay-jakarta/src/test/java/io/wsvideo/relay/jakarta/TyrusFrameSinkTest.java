@@ -24,8 +24,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.glassfish.grizzly.http.server.HttpServer;
+import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.tyrus.client.ClientManager;
-import org.glassfish.tyrus.server.Server;
+import org.glassfish.tyrus.container.grizzly.server.WebSocketAddOn;
+import org.glassfish.tyrus.core.TyrusWebSocketEngine;
+import org.glassfish.tyrus.server.TyrusServerContainer;
+import org.glassfish.tyrus.spi.WebSocketEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +42,7 @@ class TyrusFrameSinkTest {
     private static final List<Object> SCRIPT = new ArrayList<>();
     private static final SharedBytes BIG = shared(300_000);
     private static final BlockingQueue<String> SINK_TYPES = new ArrayBlockingQueue<>(16);
-    private static Server server;
+    private static HttpServer server;
     private static int port;
 
     static {
@@ -109,17 +114,48 @@ class TyrusFrameSinkTest {
         }
     }
 
+    /** Tyrus on a Grizzly listener of our own: loopback and a free port (Tyrus's Server binds every interface). */
     @BeforeAll
     static void start() throws Exception {
-        server = new Server("127.0.0.1", 0, "/", null, ScriptedViewer.class, ScriptedViewerWithIdleTimeout.class);
+        TyrusServerContainer container = new TyrusServerContainer((java.util.Set<Class<?>>) null) {
+            private final TyrusWebSocketEngine engine = TyrusWebSocketEngine.builder(this).build();
+
+            @Override
+            public void register(Class<?> endpointClass) throws jakarta.websocket.DeploymentException {
+                engine.register(endpointClass, "/");
+            }
+
+            @Override
+            public void register(jakarta.websocket.server.ServerEndpointConfig config)
+                    throws jakarta.websocket.DeploymentException {
+                engine.register(config, "/");
+            }
+
+            @Override
+            public WebSocketEngine getWebSocketEngine() {
+                return engine;
+            }
+
+            @Override
+            public java.util.Map<String, Object> getProperties() {
+                return java.util.Map.of();
+            }
+        };
+        server = new HttpServer();
+        NetworkListener listener = new NetworkListener("test", "127.0.0.1", 0);
+        listener.registerAddOn(new WebSocketAddOn(container, "/"));
+        server.addListener(listener);
+        container.addEndpoint(ScriptedViewer.class);
+        container.addEndpoint(ScriptedViewerWithIdleTimeout.class);
         server.start();
-        port = server.getPort();
+        port = listener.getPort();
+        container.start("/", port);
     }
 
     @AfterAll
     static void stop() {
         if (server != null) {
-            server.stop();
+            server.shutdownNow();
         }
     }
 

@@ -1,0 +1,186 @@
+package io.wsvideo.demo;
+
+import static io.wsvideo.demo.BrowserStreamTest.assertPlaying;
+import static io.wsvideo.demo.BrowserStreamTest.num;
+import static io.wsvideo.demo.BrowserStreamTest.playerStats;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsvideo.relay.RelayConfig;
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/**
+ * The demo's pages as a person uses them: start a channel from the home page, watch it from the channel
+ * list, survive a skip, a cut viewer connection and a cut broadcaster connection. Also measures how far
+ * behind live the viewer plays, and saves screenshots of each page.
+ */
+class DemoPagesBrowserTest {
+
+    private DemoServer server;
+    private TcpProxy proxy;
+    private ChromeDriver broadcaster;
+    private ChromeDriver viewer;
+
+    @BeforeEach
+    void start() throws Exception {
+        Browsers.requireChromium();
+        // Small queue bounds so that a throttled viewer is skipped within seconds, not minutes.
+        RelayConfig relay = RelayConfig.builder().maxQueueBytes(150_000).maxQueueAgeMillis(1_000)
+                .maxSkipsPerMinute(20).build();
+        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.builder().relay(relay).build(), null,
+                64 * 1024);
+        proxy = new TcpProxy(server.port());
+        broadcaster = Browsers.start();
+        viewer = Browsers.start();
+    }
+
+    @AfterEach
+    void stop() {
+        Browsers.quit(broadcaster, viewer);
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private String direct(String path) {
+        return "http://localhost:" + server.port() + path;
+    }
+
+    private String viaProxy(String path) {
+        return "http://localhost:" + proxy.port() + path;
+    }
+
+    private static void await(String what, Duration limit, Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!Boolean.TRUE.equals(condition.get())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private void startBroadcastFromHomePage(ChromeDriver d, String base, String channel) throws InterruptedException {
+        d.get(base + "/");
+        d.findElement(By.id("channel")).sendKeys(channel);
+        d.findElement(By.cssSelector("#start button[type=submit]")).click();
+        await("broadcast page ready", Duration.ofSeconds(15),
+                () -> d.findElement(By.id("start")).isEnabled());
+        d.findElement(By.id("start")).click();
+        await("publisher live on " + channel + " (" + d.getCurrentUrl() + ")", Duration.ofSeconds(15), () -> {
+            var ch = server.hub().stats().channel(channel);
+            return ch != null && ch.live() && ch.chunksIn() > 3;
+        });
+    }
+
+    private static void assertNoConsoleErrors(ChromeDriver d) {
+        List<String> errors = new ArrayList<>();
+        for (LogEntry e : d.manage().logs().get(LogType.BROWSER)) {
+            if ("SEVERE".equals(e.getLevel().getName())) {
+                errors.add(e.getMessage());
+            }
+        }
+        assertThat(errors).as("console errors").isEmpty();
+    }
+
+    @Test
+    void broadcastAndWatchFromTheHomePageWithLatencyUnderOneAndAHalfSeconds() throws Exception {
+        startBroadcastFromHomePage(broadcaster, direct(""), "home");
+        Browsers.screenshot(broadcaster, "page-broadcast");
+
+        viewer.get(direct("/"));
+        await("channel listed", Duration.ofSeconds(10),
+                () -> !viewer.findElements(By.cssSelector("a[href='/watch?channel=home']")).isEmpty());
+        assertThat(viewer.findElement(By.id("channels")).getText()).contains("home").contains("LIVE");
+        Browsers.screenshot(viewer, "page-home");
+        viewer.findElement(By.cssSelector("a[href='/watch?channel=home']")).click();
+        assertPlaying(viewer, Duration.ofSeconds(15));
+        viewer.findElement(By.id("statsToggle")).click();
+
+        // Steady state: how far the picture is behind the camera, on one machine's clock.
+        List<Double> endToEnd = new ArrayList<>();
+        List<Double> behindBuffer = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(250);
+            Map<String, Object> s = playerStats(viewer);
+            Object startedAt = broadcaster.executeScript("return window.wsvideoBroadcaster.stats().startedAt;");
+            Object now = viewer.executeScript("return Date.now();");
+            endToEnd.add((((Number) now).doubleValue() - ((Number) startedAt).doubleValue()) / 1000.0
+                    - num(s, "currentTime"));
+            behindBuffer.add(num(s, "behindLive"));
+        }
+        Collections.sort(endToEnd);
+        Collections.sort(behindBuffer);
+        double e2e = endToEnd.get(endToEnd.size() / 2);
+        double buf = behindBuffer.get(behindBuffer.size() / 2);
+        System.out.printf("latency: end to end median %.3f s (min %.3f, max %.3f); behind buffered end median %.3f s%n",
+                e2e, endToEnd.get(0), endToEnd.get(endToEnd.size() - 1), buf);
+        Browsers.screenshot(viewer, "page-watch");
+        assertThat(e2e).as("seconds from camera to screen").isLessThan(1.5);
+        assertThat(num(playerStats(viewer), "droppedVideoFrames")).isLessThan(10);
+        assertNoConsoleErrors(viewer);
+        assertNoConsoleErrors(broadcaster);
+    }
+
+    @Test
+    void aThrottledViewerIsSkippedToAKeyframeAndKeepsPlaying() throws Exception {
+        startBroadcastFromHomePage(broadcaster, direct(""), "skip");
+        viewer.get(viaProxy("/watch?channel=skip"));
+        assertPlaying(viewer, Duration.ofSeconds(15));
+
+        // The viewer's link stalls: the relay's sends back up, its queue for that viewer overflows, and
+        // it drops what was queued and resumes the viewer at the next keyframe.
+        proxy.pauseDownstream(true);
+        await("the relay skipped the viewer", Duration.ofSeconds(60),
+                () -> server.hub().stats().channel("skip").skips() > 0);
+        proxy.pauseDownstream(false);
+
+        await("the page was told of the skip", Duration.ofSeconds(30), () -> num(playerStats(viewer), "skips") > 0);
+        // The page jumps to the keyframe the relay resumed at, then plays on, near live again.
+        Thread.sleep(1500);
+        assertPlaying(viewer, Duration.ofSeconds(10));
+        assertThat(num(playerStats(viewer), "behindLive")).as("seconds behind live after the skip").isLessThan(2.5);
+        assertThat(num(playerStats(viewer), "streams")).as("same stream, no rebuild").isEqualTo(1);
+    }
+
+    @Test
+    void aViewerWhoseConnectionIsCutReconnectsAndPlaysAgain() throws Exception {
+        startBroadcastFromHomePage(broadcaster, direct(""), "cutviewer");
+        viewer.get(viaProxy("/watch?channel=cutviewer"));
+        assertPlaying(viewer, Duration.ofSeconds(15));
+
+        proxy.cutAll();
+        await("the page reconnected", Duration.ofSeconds(15), () -> num(playerStats(viewer), "connections") >= 2);
+        assertPlaying(viewer, Duration.ofSeconds(10));
+        assertThat(server.hub().stats().channel("cutviewer").viewerCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aBroadcasterWhoseConnectionIsCutReconnectsAndViewersFollow() throws Exception {
+        startBroadcastFromHomePage(broadcaster, viaProxy(""), "cutcaster");
+        viewer.get(direct("/watch?channel=cutcaster"));
+        assertPlaying(viewer, Duration.ofSeconds(15));
+
+        proxy.cutAll();
+        await("the broadcaster reconnected", Duration.ofSeconds(20), () -> ((Number) broadcaster.executeScript(
+                "return window.wsvideoBroadcaster.stats().connections;")).intValue() >= 2);
+        await("the viewer got the new stream", Duration.ofSeconds(15), () -> num(playerStats(viewer), "streams") >= 2);
+        assertPlaying(viewer, Duration.ofSeconds(10));
+        assertThat(server.hub().stats().channel("cutcaster").streams()).isEqualTo(2);
+    }
+}
