@@ -38,8 +38,8 @@ import picocli.CommandLine.Option;
             "Loopback only; every phase is bounded in time."})
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--relay", description = "java, node, both (java then node at each size) or url "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--relay", description = "java, java-std (the Java relay with its raw-frame path off), "
+            + "node, both (java then node at each size) or url (default: ${DEFAULT-VALUE}).")
     String relay = "both";
 
     @Option(names = "--viewers", split = ",", description = "Viewer counts; several make a sweep "
@@ -60,7 +60,7 @@ public final class Main implements Callable<Integer> {
     int seconds = 30;
 
     @Option(names = "--suite", description = "A fixed plan instead of --relay/--viewers/--seconds: quick "
-            + "(1000 viewers, both relays, 20 s) or full (the issue's targets; about 8 minutes).")
+            + "(1000 viewers, both relays, 20 s) or full (the issue's targets; about 8-9 minutes).")
     String suite;
 
     @Option(names = "--bitrate-kbps", description = "Stream bitrate (default: ${DEFAULT-VALUE}).")
@@ -121,6 +121,7 @@ public final class Main implements Callable<Integer> {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
+    /** One run; {@code relay} is java, java-std (the standard Tyrus send path), node or url. */
     record Planned(String relay, LoadRun.Scenario scenario) {
     }
 
@@ -153,6 +154,7 @@ public final class Main implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%n== %s relay, %s: %d viewers (%d slow, %d stalled), %d s%n",
                     p.relay(), p.scenario().name(), p.scenario().viewers(), p.scenario().slow(),
                     p.scenario().stalled(), p.scenario().seconds());
+            long runStart = System.nanoTime();
             try (RelayUnderTest r = start(p.relay())) {
                 System.out.println(r);
                 LoadRun.Result res = LoadRun.run(r, stream, p.scenario(), channel, relayCpu, toolCpu,
@@ -165,8 +167,10 @@ public final class Main implements Callable<Integer> {
             } catch (Exception e) {
                 System.out.println("   run failed: " + e);
             }
+            System.out.printf(Locale.ROOT, "   (%.0f s)%n", (System.nanoTime() - runStart) / 1e9);
             write(json, env, stream, results);
         }
+        System.out.printf(Locale.ROOT, "all runs: %.1f minutes%n", (System.nanoTime() - started) / 60e9);
         System.out.println();
         System.out.println(Report.table(results));
         System.out.println("JSON: " + json);
@@ -183,6 +187,8 @@ public final class Main implements Callable<Integer> {
                     plan.add(new Planned("node", new LoadRun.Scenario("sweep", 1000, 0, 0, 20, slowRate)));
                 }
                 case "full" -> {
+                    // What the raw-frame path is worth: the same relay with it off, at the size both can hold.
+                    plan.add(new Planned("java-std", new LoadRun.Scenario("sweep", 1000, 0, 0, 25, slowRate)));
                     for (int n : new int[] {1000, 2000, 4000, 6000, 7000}) {
                         plan.add(new Planned("java", new LoadRun.Scenario("sweep", n, 0, 0, 25, slowRate)));
                         if (n != 2000 && n != 7000) {
@@ -199,9 +205,9 @@ public final class Main implements Callable<Integer> {
         }
         List<String> relays = switch (relay) {
             case "both" -> List.of("java", "node");
-            case "java", "node", "url" -> List.of(relay);
+            case "java", "java-std", "node", "url" -> List.of(relay);
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--relay is java, node, both or url, not " + relay);
+                    "--relay is java, java-std, node, both or url, not " + relay);
         };
         for (int n : viewers) {
             if (slow + stalled > n) {
@@ -219,8 +225,14 @@ public final class Main implements Callable<Integer> {
     private RelayUnderTest start(String type) throws IOException, InterruptedException {
         Path logs = out.resolve("logs");
         return switch (type) {
-            case "java" -> RelayUnderTest.startJava(relayJar, relayJvmOptions.isBlank() ? List.of()
-                    : Arrays.asList(relayJvmOptions.trim().split("\\s+")), Integer.toString(relayCpu), logs);
+            case "java", "java-std" -> {
+                List<String> opts = new ArrayList<>(relayJvmOptions.isBlank() ? List.of()
+                        : Arrays.asList(relayJvmOptions.trim().split("\\s+")));
+                if (type.equals("java-std")) {
+                    opts.add("-Dwsvideo.rawFrames=false");
+                }
+                yield RelayUnderTest.startJava(relayJar, opts, Integer.toString(relayCpu), logs, type);
+            }
             case "node" -> RelayUnderTest.startNode(nodeDir, Integer.toString(relayCpu), logs);
             case "url" -> {
                 if (url == null) {

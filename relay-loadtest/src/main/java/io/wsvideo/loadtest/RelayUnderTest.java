@@ -67,7 +67,8 @@ final class RelayUnderTest implements AutoCloseable {
     }
 
     /** {@code taskset -c CPU java OPTS -jar JAR --host 127.0.0.1 --port P}. */
-    static RelayUnderTest startJava(Path jar, List<String> jvmOptions, String cpu, Path logDir) throws IOException {
+    static RelayUnderTest startJava(Path jar, List<String> jvmOptions, String cpu, Path logDir, String label)
+            throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException(jar + " is missing: build it with mvn -B -DskipTests package -pl demo-app -am");
         }
@@ -76,7 +77,7 @@ final class RelayUnderTest implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
-        return start(Type.JAVA, "java", cmd, port, logDir);
+        return start(Type.JAVA, label, cmd, port, logDir);
     }
 
     /** {@code taskset -c CPU node relay.js --host 127.0.0.1 --port P}, after {@code npm ci} if needed. */
