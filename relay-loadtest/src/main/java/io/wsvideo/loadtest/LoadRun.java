@@ -144,6 +144,11 @@ final class LoadRun {
                 problems.add("the load tool's core was saturated (" + round(toolMax) + " %): figures are limited "
                         + "by the tool, not the relay");
             }
+            double others = mean(during, Sampler.Sample::relayCoreBusy) - mean(during, Sampler.Sample::relayCpu);
+            if (others > 10) {
+                problems.add("other processes used about " + round(others) + " % of the relay's core: latency and "
+                        + "delivery figures are not the relay's alone");
+            }
             if (publisher.maxLateMillis > 50) {
                 problems.add("the publisher ran up to " + publisher.maxLateMillis + " ms late");
             }
