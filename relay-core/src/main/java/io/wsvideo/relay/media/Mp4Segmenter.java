@@ -272,6 +272,9 @@ final class Mp4Segmenter implements ContainerParser {
         List<Track> parsed = new ArrayList<>();
         children(b, headerSize(b, 0), b.length, 2, (type, payload, end, depth) -> {
             if (type == TRAK) {
+                if (parsed.size() == SegmenterLimits.MAX_TRACKS) {
+                    throw invalid("more than %d tracks", SegmenterLimits.MAX_TRACKS);
+                }
                 parsed.add(parseTrak(b, payload, end, depth));
             } else if (type == MVEX) {
                 children(b, payload, end, depth + 1, (t, p, e, d) -> {

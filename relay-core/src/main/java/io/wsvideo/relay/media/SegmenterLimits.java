@@ -11,8 +11,17 @@ package io.wsvideo.relay.media;
  * @param maxInitSegmentBytes largest init segment, and largest element or box the segmenter holds whole (an MP4
  *     {@code moov} or {@code moof}, a WebM CodecPrivate)
  * @param maxNestingDepth deepest nesting of elements or boxes, counting top-level ones as depth 1
+ *
+ * <p>Whatever the limits, an init segment may declare at most {@link #MAX_TRACKS} tracks.
  */
 public record SegmenterLimits(int maxElementBytes, int maxInitSegmentBytes, int maxNestingDepth) {
+
+    /**
+     * Most tracks an init segment may declare (MediaRecorder writes one or two). Without a cap, a 1 MiB init
+     * segment of 5-byte TrackEntries declares 100,000 tracks: quadratic work to check them, a {@code stream}
+     * message of megabytes for every viewer, and a linear search per block.
+     */
+    public static final int MAX_TRACKS = 32;
 
     /** 64 MiB per element or box, 1 MiB init segment and buffered box, 16 levels of nesting. */
     public static SegmenterLimits defaults() {

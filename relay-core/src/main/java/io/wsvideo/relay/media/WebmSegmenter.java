@@ -525,6 +525,9 @@ final class WebmSegmenter implements ContainerParser {
                 throw invalid("TrackNumber %d is declared twice", t.number);
             }
         }
+        if (tracks.size() == SegmenterLimits.MAX_TRACKS) {
+            throw invalid("more than %d tracks", SegmenterLimits.MAX_TRACKS);
+        }
         TrackInfo.Kind kind = t.type == TRACK_TYPE_VIDEO ? TrackInfo.Kind.VIDEO
                 : t.type == TRACK_TYPE_AUDIO ? TrackInfo.Kind.AUDIO : TrackInfo.Kind.OTHER;
         tracks.add(new TrackInfo((int) t.number, kind, t.codecId, CodecStrings.matroska(t.codecId, t.codecPrivate),
