@@ -55,6 +55,7 @@ export class RelayPlayer {
         this.onControl(JSON.parse(e.data));
       } else {
         this.bytesReceived += e.data.byteLength;
+        this.noteArrival(performance.now());
         this.queue.push(e.data);
         this.pump();
       }
@@ -152,6 +153,22 @@ export class RelayPlayer {
     }
   }
 
+  // Media arrives in bursts whose spacing depends on the container: every ~120 ms for WebM, once per
+  // group of pictures (~1 s) for MP4. Playing closer to the edge than the largest recent gap stalls.
+  noteArrival(now) {
+    if (this.lastArrival) {
+      const gap = (now - this.lastArrival) / 1000;
+      this.gaps = (this.gaps || []).filter((g) => now - g.at < 5000);
+      this.gaps.push({ at: now, gap });
+    }
+    this.lastArrival = now;
+  }
+
+  effectiveTarget() {
+    const maxGap = Math.max(0, ...(this.gaps || []).map((g) => g.gap));
+    return Math.max(this.targetLatency, Math.min(maxGap * 1.2, 3));
+  }
+
   // Keep the playhead about targetLatency behind the newest buffered media: seek when far behind or
   // outside the buffered range (a late joiner starts at the keyframe's timestamp, not at 0), speed up
   // gently when a little behind, and trim what is long played.
@@ -162,11 +179,12 @@ export class RelayPlayer {
     const lastStart = v.buffered.start(v.buffered.length - 1);
     const behind = end - v.currentTime;
     const outside = v.currentTime < lastStart || v.currentTime > end;
-    if (this.seekToLive || outside || behind > 3) {
-      v.currentTime = Math.max(lastStart, end - this.targetLatency);
+    const target = this.effectiveTarget();
+    if (this.seekToLive || outside || behind > target + 1.5) {
+      v.currentTime = Math.max(lastStart, end - target);
       this.seekToLive = false;
-    } else if (behind > this.targetLatency + 0.5) {
-      v.playbackRate = 1.1;
+    } else if (behind > target + 0.2) {
+      v.playbackRate = 1.1; // catch up gently: a tenth faster is hard to notice
     } else {
       v.playbackRate = 1.0;
     }
