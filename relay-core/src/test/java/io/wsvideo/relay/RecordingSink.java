@@ -71,6 +71,20 @@ final class RecordingSink implements ViewerSink {
         return true;
     }
 
+    /** Completes the oldest pending send with a failure, as a dead connection would. @return false if none */
+    boolean failOne() {
+        SendCallback cb;
+        synchronized (this) {
+            cb = pending.poll();
+            if (cb == null) {
+                return false;
+            }
+            inFlight--;
+        }
+        cb.completed(new java.io.IOException("connection reset by peer"));
+        return true;
+    }
+
     void completeAll() {
         while (completeOne()) {
             // Completing one send may start the next.
