@@ -1,6 +1,7 @@
 package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.Mp4AudioDurationFix;
 import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
@@ -53,6 +54,8 @@ final class Channel {
     private final class Stream implements SegmentListener {
         final long id;
         final Segmenter segmenter;
+        /** Sees every chunk before the segmenter does; see {@link Channel#publish}. */
+        final Mp4AudioDurationFix mp4AudioFix = new Mp4AudioDurationFix();
         final String mimeHint;
         StreamInfo info;
         Message initMessage;
@@ -143,6 +146,11 @@ final class Channel {
                 s.chunks.addLast(c);
             }
             s.events.clear();
+            // Chromium's MP4 recorder cuts the last audio sample of every fragment short, and Chromium's
+            // MediaSource then loses video until the next keyframe (docs/mp4.md). Repair it in place: the hub
+            // owns these bytes and nobody has seen them yet. It sniffs for MP4 itself (a no-op for anything
+            // else), never resizes a box and adds no latency.
+            s.mp4AudioFix.apply(data);
             try {
                 s.segmenter.feed(data);
             } catch (MalformedStreamException e) {
