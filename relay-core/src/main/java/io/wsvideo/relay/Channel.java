@@ -128,15 +128,18 @@ final class Channel {
         }
     }
 
-    void publish(Publisher p, ByteBuffer data) {
+    /** @return the chunk's start offset in the stream, or -1 if it was not taken (not the publisher, malformed) */
+    long publish(Publisher p, ByteBuffer data) {
         Actions actions = new Actions();
         MalformedStreamException malformed = null;
+        long start;
         synchronized (lock) {
             if (publisher != p || stream == null) {
-                return;
+                return -1;
             }
             Stream s = stream;
             long now = hub.nanoTime();
+            start = s.offset;
             Chunk c = new Chunk(Message.binary(Message.Kind.MEDIA, data, now), s.offset);
             s.offset = c.end;
             bytesIn += c.message.size;
@@ -183,6 +186,37 @@ final class Channel {
             hub.publisherGone(this);
         }
         actions.run(hub);
+        return malformed == null ? start : -1;
+    }
+
+    /** See {@link Publisher#snapshot()}: what a late-joining viewer would get, as bytes. */
+    Publisher.Snapshot snapshot(Publisher p) {
+        synchronized (lock) {
+            if (publisher != p || stream == null) {
+                return null;
+            }
+            Stream s = stream;
+            List<ByteBuffer> out = new ArrayList<>();
+            if (s.info == null) {
+                // The init segment is not complete yet: every chunk since the start is still held.
+                for (Chunk c : s.chunks) {
+                    out.add(c.message.bytes.duplicate());
+                }
+            } else if (!s.info.passthrough()) {
+                if (s.cacheFrom < 0) {
+                    return null;
+                }
+                if (s.initMessage != null) {
+                    out.add(s.initMessage.bytes.duplicate());
+                }
+                for (Chunk c : s.chunks) {
+                    if (c.end > s.cacheFrom) {
+                        out.add(c.from(s.cacheFrom).bytes.duplicate());
+                    }
+                }
+            }
+            return new Publisher.Snapshot(List.copyOf(out), s.offset);
+        }
     }
 
     private void onInit(Stream s, long initEnd, Chunk current, long now, Actions actions) {

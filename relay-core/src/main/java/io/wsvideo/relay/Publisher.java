@@ -1,6 +1,8 @@
 package io.wsvideo.relay;
 
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A connected publisher, as returned by {@link RelayHub#openPublisher}. The transport calls
@@ -13,6 +15,7 @@ public final class Publisher {
     final Peer peer;
     final String mimeHint;
     private final RelayHub hub;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     Publisher(RelayHub hub, Channel channel, Peer peer, String mimeHint) {
         this.hub = hub;
@@ -27,7 +30,16 @@ public final class Publisher {
      * closes this publisher through its {@link Peer} with 1003/1007 and a reason.
      */
     public void onData(ByteBuffer data) {
-        channel.publish(this, data);
+        if (!hub.hasListeners()) {
+            channel.publish(this, data);
+            return;
+        }
+        // Taken before the hub reads it; it sees the bytes as the hub leaves them (see HubListener).
+        ByteBuffer view = data.asReadOnlyBuffer();
+        long offset = channel.publish(this, data);
+        if (offset >= 0) {
+            hub.fire(l -> l.publisherData(this, offset, view));
+        }
     }
 
     /** The publisher's connection ended; its viewers get {@code ended} and stay connected. */
@@ -35,12 +47,53 @@ public final class Publisher {
         close("publisher left");
     }
 
-    void close(String reason) {
+    /**
+     * Ends this publisher's stream with the reason its viewers see in {@code ended} (for a transport of its
+     * own: e.g. a relay between nodes that lost its upstream). Later calls do nothing.
+     */
+    public void close(String reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         channel.removePublisher(this, reason);
         hub.publisherGone(channel);
+        hub.fire(l -> l.publisherClosed(this));
+    }
+
+    /**
+     * What a new consumer of this publisher's stream needs to start cleanly, as a late-joining viewer
+     * would get it: the init segment and the cached bytes from the last keyframe, which together form a
+     * stream of their own, and the offset in this publisher's stream where they end. The chunk that
+     * {@link HubListener#publisherData} reports at that offset continues them.
+     *
+     * @return null when this publisher no longer publishes on its channel, or when no keyframe is cached
+     *         (none arrived yet, or the late-join cache outgrew its limits): ask again after the next chunk
+     */
+    public Snapshot snapshot() {
+        return channel.snapshot(this);
+    }
+
+    /**
+     * See {@link #snapshot()}.
+     *
+     * @param bytes     read-only views of the hub's bytes, to be concatenated; empty for a pass-through
+     *                  stream (an unknown container: late joiners get live bytes only)
+     * @param endOffset the stream offset the bytes end at
+     */
+    public record Snapshot(List<ByteBuffer> bytes, long endOffset) {
     }
 
     public String channel() {
         return channel.name;
+    }
+
+    /** The MIME type the publisher claimed, or null. */
+    public String mimeHint() {
+        return mimeHint;
+    }
+
+    /** The connection the hub closes on takeover, malformed media or shutdown (as given to openPublisher). */
+    public Peer peer() {
+        return peer;
     }
 }

@@ -5,10 +5,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * p.onData(chunk);   // every viewer gets the stream message, the init segment, then media
  * }</pre>
  *
- * Thread-safe. Lock order: hub, then channel, then viewer queue; no lock is held while calling a sink.
+ * Thread-safe. Lock order: hub, then channel, then viewer queue; no lock is held while calling a sink or a
+ * {@link HubListener}.
  */
 public final class RelayHub implements AutoCloseable {
 
@@ -36,6 +39,7 @@ public final class RelayHub implements AutoCloseable {
     private final AtomicLong viewersEvicted = new AtomicLong();
     private final AtomicLong publishersRefused = new AtomicLong();
     private final ScheduledExecutorService sweeper;
+    private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
 
     // Guarded by itself. Channels exist while they have a publisher or a viewer.
     private final Map<String, Channel> channels = new HashMap<>();
@@ -75,6 +79,37 @@ public final class RelayHub implements AutoCloseable {
     }
 
     /**
+     * Registers a listener for publishers' streams and channels' first and last viewers (see
+     * {@link HubListener} for threads and rules). Register it before the hub is used: it is not told of
+     * what happened before.
+     */
+    public void addListener(HubListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeListener(HubListener listener) {
+        listeners.remove(listener);
+    }
+
+    boolean hasListeners() {
+        return !listeners.isEmpty();
+    }
+
+    /** Tells every listener, outside every hub lock; a listener that throws is logged, never propagated. */
+    void fire(Consumer<HubListener> event) {
+        for (HubListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError) {
+                    throw e;
+                }
+                LOG.warn("hub listener {} failed", l, e);
+            }
+        }
+    }
+
+    /**
      * Starts publishing on a channel.
      *
      * @param mimeHint the recorder's MIME type if the client said it (checked against the bytes), or null
@@ -103,6 +138,7 @@ public final class RelayHub implements AutoCloseable {
         }
         actions.run(this);
         LOG.info("channel {}: publisher joined ({})", channel, mimeHint == null ? "no MIME type given" : mimeHint);
+        fire(l -> l.publisherOpened(p));
         return p;
     }
 
@@ -116,18 +152,24 @@ public final class RelayHub implements AutoCloseable {
         checkName(channel);
         Actions actions = new Actions();
         ViewerQueue q;
+        boolean first;
         synchronized (channels) {
             checkOpen();
             Channel ch = channelFor(channel);
-            if (ch.viewerCount() >= config.maxViewersPerChannel()) {
+            int count = ch.viewerCount();
+            if (count >= config.maxViewersPerChannel()) {
                 dropIfEmpty(ch);
                 throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many viewers on channel " + channel);
             }
+            first = count == 0;
             q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch, this);
             ch.addViewer(q, actions);
         }
         actions.run(this);
         LOG.debug("channel {}: viewer {} joined", channel, q.id);
+        if (first) {
+            fire(l -> l.firstViewerJoined(channel));
+        }
         return new Viewer(this, q);
     }
 
@@ -183,12 +225,16 @@ public final class RelayHub implements AutoCloseable {
         } else {
             LOG.debug("channel {}: viewer {} left ({})", v.channel.name, v.id, reason);
         }
+        boolean last;
         synchronized (channels) {
-            v.channel.removeViewer(v);
+            last = v.channel.removeViewer(v) && v.channel.viewerCount() == 0;
             dropIfEmpty(v.channel);
         }
         if (closeSink) {
             closePeer(v.sink, code, reason);
+        }
+        if (last) {
+            fire(l -> l.lastViewerLeft(v.channel.name));
         }
     }
 
@@ -220,6 +266,15 @@ public final class RelayHub implements AutoCloseable {
     /** Checks for stalled viewers now; the hub also does it periodically. For tests. */
     void sweepNow() {
         sweep();
+    }
+
+    /** Viewers now connected to a channel (0 when it does not exist); cheap, unlike {@link #stats()}. */
+    public int viewerCount(String channel) {
+        Channel ch;
+        synchronized (channels) {
+            ch = channels.get(channel);
+        }
+        return ch == null ? 0 : ch.viewerCount();
     }
 
     public RelayStats stats() {
