@@ -353,6 +353,7 @@ final class Channel {
             endStreamLocked(reason, actions);
             publisher = null;
         }
+        LOG.info("channel {}: publisher left ({})", name, reason);
         actions.run(hub);
     }
 

@@ -26,8 +26,10 @@ public final class Publisher {
 
     /**
      * Relays one chunk of container bytes. The hub keeps {@code data} (shared by every viewer) until the
-     * last viewer has sent it: the caller must not reuse or change the buffer afterwards. Malformed media
-     * closes this publisher through its {@link Peer} with 1003/1007 and a reason.
+     * last viewer has sent it: the caller must not reuse or change the buffer afterwards. The hub may
+     * rewrite bytes in place before anyone sees them (Chromium's truncated MP4 audio durations, see
+     * {@code docs/mp4.md}), so pass a buffer you own and that is writable. Malformed media closes this
+     * publisher through its {@link Peer} with 1003/1007 and a reason.
      */
     public void onData(ByteBuffer data) {
         if (!hub.hasListeners()) {
