@@ -157,6 +157,11 @@ public final class DemoServer implements AutoCloseable {
 
         @Override
         public void service(Request request, Response response) throws Exception {
+            // Grizzly hands this handler every path under /relay/ that no WebSocket upgrade took.
+            if (!"/relay/stats".equals(request.getDecodedRequestURI())) {
+                response.sendError(404);
+                return;
+            }
             boolean viewers = "true".equals(request.getParameter("viewers"));
             byte[] body = hub.stats().toJson(viewers).getBytes(StandardCharsets.UTF_8);
             response.setContentType("application/json");

@@ -2,7 +2,9 @@ package io.wsvideo.demo;
 
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import javax.net.ssl.SSLContext;
@@ -48,6 +50,11 @@ public final class Main implements Callable<Integer> {
                     + "(default: localhost,127.0.0.1 and the --host address).")
     List<String> selfSignedNames;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "A relay setting, repeatable: any key of the README's configuration table, with or "
+                    + "without the wsvideo. prefix (e.g. --set maxQueueBytes=2000000 --set publishTokens=s3cret).")
+    Map<String, String> settings = new LinkedHashMap<>();
+
     @Option(names = "--socket-send-buffer", paramLabel = "BYTES", defaultValue = "262144",
             description = "SO_SNDBUF per connection (default: ${DEFAULT-VALUE}; 0: the OS's auto-tuned size, "
                     + "which lets megabytes of stale video pile up in the kernel for a slow viewer).")
@@ -63,7 +70,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
         int p = port != null ? port : envPort();
         SSLContext tls = tls();
-        JakartaRelayConfig config = JakartaRelayConfig.defaults();
+        JakartaRelayConfig config = config(settings);
         DemoServer server = DemoServer.start(host, p, config, tls, socketSendBufferBytes);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -77,6 +84,18 @@ public final class Main implements Callable<Integer> {
                 host, server.port(), base, base, base, base);
         stopped.await();
         return 0;
+    }
+
+    /** The relay's settings from {@code --set}; a bad key or value stops the start-up, naming the key. */
+    JakartaRelayConfig config(Map<String, String> given) {
+        Map<String, String> prefixed = new LinkedHashMap<>();
+        given.forEach((k, v) -> prefixed.put(k.startsWith(JakartaRelayConfig.PREFIX) ? k
+                : JakartaRelayConfig.PREFIX + k, v));
+        try {
+            return JakartaRelayConfig.fromProperties(prefixed);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--set: " + e.getMessage());
+        }
     }
 
     private SSLContext tls() throws Exception {

@@ -70,7 +70,8 @@ class StandaloneRelayTest {
 
     @Test
     void theStreamPageAndStatsAreServedOnTheSamePort() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
+        // HTTP/1.1 as browsers speak it (the JDK client would otherwise offer an h2c upgrade).
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> page = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + server.port() + "/stream")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -87,6 +88,10 @@ class StandaloneRelayTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(stats.statusCode()).isEqualTo(200);
         assertThat(stats.body()).startsWith("{\"viewerCount\":");
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/relay/nothing")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(404);
     }
 
     @Test

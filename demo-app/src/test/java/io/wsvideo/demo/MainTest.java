@@ -1,0 +1,40 @@
+package io.wsvideo.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The demo's command line: relay settings with --set, and a bad one named at start-up. */
+class MainTest {
+
+    private static JakartaRelayConfig parse(String... args) {
+        Main main = new Main();
+        new CommandLine(main).parseArgs(args);
+        return main.config(main.settings);
+    }
+
+    @Test
+    void settingsTakeTheConfigurationKeysWithOrWithoutThePrefix() {
+        JakartaRelayConfig c = parse("--set", "maxQueueBytes=123456", "--set", "wsvideo.maxChannels=7",
+                "--set", "publisherTakeover=true");
+        assertThat(c.relay().maxQueueBytes()).isEqualTo(123456);
+        assertThat(c.relay().maxChannels()).isEqualTo(7);
+        assertThat(c.relay().publisherTakeover()).isTrue();
+    }
+
+    @Test
+    void noSettingsMeansTheDefaults() {
+        assertThat(parse().relay().maxQueueBytes()).isEqualTo(JakartaRelayConfig.defaults().relay().maxQueueBytes());
+    }
+
+    @Test
+    void aBadKeyOrValueStopsTheStartNamingTheKey() {
+        assertThatThrownBy(() -> parse("--set", "maxQueueBytes=-1"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("maxQueueBytes");
+        assertThatThrownBy(() -> parse("--set", "noSuchKey=1"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("noSuchKey");
+    }
+}
