@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--relay", description = "java, java-std (the Java relay with its raw-frame path off), "
-            + "node, both (java then node at each size) or url (default: ${DEFAULT-VALUE}).")
+            + "node, both (java then node at each size) or url; several comma-separated run in turn at each "
+            + "size (default: ${DEFAULT-VALUE}).")
     String relay = "both";
 
     @Option(names = "--viewers", split = ",", description = "Viewer counts; several make a sweep "
@@ -203,12 +204,15 @@ public final class Main implements Callable<Integer> {
             }
             return plan;
         }
-        List<String> relays = switch (relay) {
-            case "both" -> List.of("java", "node");
-            case "java", "java-std", "node", "url" -> List.of(relay);
-            default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--relay is java, java-std, node, both or url, not " + relay);
-        };
+        List<String> relays = new ArrayList<>();
+        for (String r : relay.split(",")) {
+            switch (r.trim()) {
+                case "both" -> relays.addAll(List.of("java", "node"));
+                case "java", "java-std", "node", "url" -> relays.add(r.trim());
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--relay is java, java-std, node, both or url (or several, comma-separated), not " + r);
+            }
+        }
         for (int n : viewers) {
             if (slow + stalled > n) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
