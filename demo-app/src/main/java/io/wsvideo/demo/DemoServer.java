@@ -163,7 +163,7 @@ public final class DemoServer implements AutoCloseable {
                 return;
             }
             boolean viewers = "true".equals(request.getParameter("viewers"));
-            byte[] body = hub.stats().toJson(viewers).getBytes(StandardCharsets.UTF_8);
+            byte[] body = hub.stats(viewers).toJson(viewers).getBytes(StandardCharsets.UTF_8);
             response.setContentType("application/json");
             response.setHeader("Cache-Control", "no-store");
             response.setContentLength(body.length);

@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 final class Channel {
 
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
-    private static final ViewerQueue[] NO_VIEWERS = new ViewerQueue[0];
 
     final String name;
     private final RelayHub hub;
@@ -38,7 +37,13 @@ final class Channel {
     // Guarded by lock.
     private Publisher publisher;
     private Stream stream;
-    private ViewerQueue[] viewers = NO_VIEWERS;
+    /**
+     * The viewers in {@code viewers[0..viewerCount)}, each knowing its slot, so joining and leaving are
+     * O(1) (a leaving viewer's slot takes the last one): mass disconnects of thousands of viewers stay
+     * linear. Only ever read and changed under {@link #lock}, so no copy-on-write is needed.
+     */
+    private ViewerQueue[] viewers = new ViewerQueue[8];
+    private int viewerCount;
     private long streamsStarted;
     private long bytesIn;
     private long chunksIn;
@@ -239,7 +244,8 @@ final class Channel {
             s.chunks.clear();
         }
         LOG.info("channel {}: stream {} is {}", name, s.id, info);
-        for (ViewerQueue v : viewers) {
+        for (int vi = 0; vi < viewerCount; vi++) {
+            ViewerQueue v = viewers[vi];
             announce(v, s, now, actions);
             if (info.passthrough()) {
                 v.mediaState = ViewerQueue.MediaState.LIVE;
@@ -269,7 +275,8 @@ final class Channel {
         s.cacheSinceNanos = now;
         s.keepFrom = rap;
         trimChunks(s);
-        for (ViewerQueue v : viewers) {
+        for (int vi = 0; vi < viewerCount; vi++) {
+            ViewerQueue v = viewers[vi];
             if (v.mediaState == ViewerQueue.MediaState.WAITING_FOR_KEYFRAME) {
                 resumeFromCache(v, s, now, actions);
             }
@@ -294,7 +301,8 @@ final class Channel {
     }
 
     private void fanOut(Chunk c, long now, Actions actions) {
-        for (ViewerQueue v : viewers) {
+        for (int vi = 0; vi < viewerCount; vi++) {
+            ViewerQueue v = viewers[vi];
             if (v.mediaState != ViewerQueue.MediaState.LIVE || v.deliveredTo >= c.end) {
                 continue;
             }
@@ -363,7 +371,8 @@ final class Channel {
         }
         long now = hub.nanoTime();
         Message ended = Message.control("{\"type\":\"ended\",\"reason\":" + Json.quote(reason) + "}", now);
-        for (ViewerQueue v : viewers) {
+        for (int vi = 0; vi < viewerCount; vi++) {
+            ViewerQueue v = viewers[vi];
             actions.kickIf(v.offer(ended, now), v);
             v.mediaState = ViewerQueue.MediaState.WAITING_FOR_STREAM;
             v.skipPending = false;
@@ -376,21 +385,23 @@ final class Channel {
 
     int viewerCount() {
         synchronized (lock) {
-            return viewers.length;
+            return viewerCount;
         }
     }
 
     boolean isEmpty() {
         synchronized (lock) {
-            return publisher == null && viewers.length == 0;
+            return publisher == null && viewerCount == 0;
         }
     }
 
     void addViewer(ViewerQueue v, Actions actions) {
         synchronized (lock) {
-            ViewerQueue[] next = Arrays.copyOf(viewers, viewers.length + 1);
-            next[viewers.length] = v;
-            viewers = next;
+            if (viewerCount == viewers.length) {
+                viewers = Arrays.copyOf(viewers, viewers.length * 2);
+            }
+            v.slot = viewerCount;
+            viewers[viewerCount++] = v;
             long now = hub.nanoTime();
             Stream s = stream;
             if (s == null || s.info == null) {
@@ -411,14 +422,18 @@ final class Channel {
     /** @return false if it was not here */
     boolean removeViewer(ViewerQueue v) {
         synchronized (lock) {
-            int i = Arrays.asList(viewers).indexOf(v);
-            if (i < 0) {
+            int i = v.slot;
+            if (i < 0 || i >= viewerCount || viewers[i] != v) {
                 return false;
             }
-            ViewerQueue[] next = new ViewerQueue[viewers.length - 1];
-            System.arraycopy(viewers, 0, next, 0, i);
-            System.arraycopy(viewers, i + 1, next, i, viewers.length - i - 1);
-            viewers = next;
+            ViewerQueue last = viewers[--viewerCount];
+            viewers[i] = last;
+            last.slot = i;
+            viewers[viewerCount] = null;
+            v.slot = -1;
+            if (viewers.length > 64 && viewerCount < viewers.length / 4) {
+                viewers = Arrays.copyOf(viewers, viewers.length / 2);
+            }
             return true;
         }
     }
@@ -426,7 +441,8 @@ final class Channel {
     /** Closes viewers whose one send has been stuck too long; called by the hub's sweeper. */
     void sweep(long now, Actions actions) {
         synchronized (lock) {
-            for (ViewerQueue v : viewers) {
+            for (int vi = 0; vi < viewerCount; vi++) {
+                ViewerQueue v = viewers[vi];
                 if (v.stalled(now)) {
                     evictions++;
                     actions.evict(v, "too slow: no progress for " + hub.config().maxStallMillis() + " ms");
@@ -437,7 +453,8 @@ final class Channel {
 
     void closeAll(int code, String reason, Actions actions) {
         synchronized (lock) {
-            for (ViewerQueue v : viewers) {
+            for (int vi = 0; vi < viewerCount; vi++) {
+                ViewerQueue v = viewers[vi];
                 actions.closeViewer(v, code, reason);
             }
             if (publisher != null) {
@@ -448,16 +465,24 @@ final class Channel {
         }
     }
 
-    ChannelStats stats() {
+    ChannelStats stats(boolean withViewers) {
         synchronized (lock) {
             long now = hub.nanoTime();
-            List<ViewerStats> vs = new ArrayList<>(viewers.length);
-            for (ViewerQueue v : viewers) {
-                vs.add(v.stats(v.mediaState, now));
+            List<ViewerStats> vs = withViewers ? new ArrayList<>(viewerCount) : List.of();
+            long out = 0;
+            long queued = 0;
+            for (int vi = 0; vi < viewerCount; vi++) {
+                ViewerQueue v = viewers[vi];
+                ViewerStats one = v.stats(v.mediaState, now);
+                out += one.bytesOut();
+                queued += one.queuedBytes();
+                if (withViewers) {
+                    vs.add(one);
+                }
             }
             String mime = stream != null && stream.info != null ? stream.info.mseMimeType() : null;
             return new ChannelStats(name, publisher != null, mime, streamsStarted, bytesIn, chunksIn, skips,
-                    evictions, List.copyOf(vs));
+                    evictions, viewerCount, out, queued, List.copyOf(vs));
         }
     }
 

@@ -12,14 +12,14 @@ import java.util.List;
  * @param chunksIn     media messages received from publishers, all streams
  * @param skips        viewer skips to a keyframe, all viewers, since the channel was created
  * @param evictions    viewers closed for being too slow
- * @param viewers      the viewers now connected
+ * @param viewerCount  viewers now connected
+ * @param bytesOut     bytes sent to the viewers now connected
+ * @param queuedBytes  media bytes waiting in the queues of the viewers now connected
+ * @param viewers      per-viewer details, when asked for ({@link RelayHub#stats(boolean)}), else empty
  */
 public record ChannelStats(String name, boolean live, String mime, long streams, long bytesIn, long chunksIn,
-                           long skips, long evictions, List<ViewerStats> viewers) {
-
-    public int viewerCount() {
-        return viewers.size();
-    }
+                           long skips, long evictions, int viewerCount, long bytesOut, long queuedBytes,
+                           List<ViewerStats> viewers) {
 
     String toJson(boolean withViewers) {
         StringBuilder b = new StringBuilder();
@@ -27,7 +27,8 @@ public record ChannelStats(String name, boolean live, String mime, long streams,
                 .append(",\"mime\":").append(Json.quote(mime)).append(",\"streams\":").append(streams)
                 .append(",\"bytesIn\":").append(bytesIn).append(",\"chunksIn\":").append(chunksIn)
                 .append(",\"skips\":").append(skips).append(",\"evictions\":").append(evictions)
-                .append(",\"viewerCount\":").append(viewers.size());
+                .append(",\"viewerCount\":").append(viewerCount).append(",\"bytesOut\":").append(bytesOut)
+                .append(",\"queuedBytes\":").append(queuedBytes);
         if (withViewers) {
             b.append(",\"viewers\":[");
             for (int i = 0; i < viewers.size(); i++) {

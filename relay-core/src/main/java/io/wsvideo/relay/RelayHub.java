@@ -277,14 +277,23 @@ public final class RelayHub implements AutoCloseable {
         return ch == null ? 0 : ch.viewerCount();
     }
 
+    /** A snapshot with per-viewer details; see {@link #stats(boolean)}. */
     public RelayStats stats() {
+        return stats(true);
+    }
+
+    /**
+     * A snapshot of every channel. Per-viewer details cost an object per viewer: leave them out
+     * ({@code withViewers = false}) for dashboards and metrics scraped often.
+     */
+    public RelayStats stats(boolean withViewers) {
         List<Channel> all;
         synchronized (channels) {
             all = new ArrayList<>(channels.values());
         }
         List<ChannelStats> cs = new ArrayList<>(all.size());
         for (Channel ch : all) {
-            cs.add(ch.stats());
+            cs.add(ch.stats(withViewers));
         }
         cs.sort((a, b) -> a.name().compareTo(b.name()));
         return new RelayStats(List.copyOf(cs), viewersEvicted.get(), publishersRefused.get());

@@ -45,7 +45,9 @@ final class ViewerQueue implements SendCallback {
     private final RelayConfig config;
     private final RelayHub hub;
 
-    // Guarded by channel.lock: where this viewer is in the current stream.
+    // Guarded by channel.lock: this viewer's index in the channel's viewer array, and where it is in the
+    // current stream.
+    int slot = -1;
     MediaState mediaState = MediaState.WAITING_FOR_STREAM;
     long deliveredTo;
     boolean skipPending;

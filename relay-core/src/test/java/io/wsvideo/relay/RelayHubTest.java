@@ -360,4 +360,26 @@ class RelayHubTest {
                 .isInstanceOfSatisfying(RelayRefusal.class,
                         r -> assertThat(r.closeCode()).isEqualTo(CloseCodes.GOING_AWAY));
     }
+
+    @Test
+    void totalsOnlyStatsCountViewersAndBytesWithoutPerViewerDetails() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        try (RelayHub hub = hub(RelayConfig.defaults())) {
+            List<Viewer> viewers = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                viewers.add(hub.openViewer("room", new RecordingSink(true)));
+            }
+            publishAll(hub.openPublisher("room", rec.mime(), new RecordingPeer()), rec.chunks());
+            for (int i = 0; i < 50; i += 2) {
+                viewers.get(i).close(); // leaving from the middle of the channel's viewer array
+            }
+            ChannelStats totals = hub.stats(false).channel("room");
+            ChannelStats full = hub.stats(true).channel("room");
+            assertThat(totals.viewers()).isEmpty();
+            assertThat(totals.viewerCount()).isEqualTo(25).isEqualTo(full.viewers().size());
+            // Media plus the few control messages each viewer got.
+            assertThat(totals.bytesOut()).isBetween(25L * rec.bytes().length, 25L * (rec.bytes().length + 1000))
+                    .isEqualTo(full.viewers().stream().mapToLong(ViewerStats::bytesOut).sum());
+        }
+    }
 }

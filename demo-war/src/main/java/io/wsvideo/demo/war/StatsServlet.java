@@ -21,7 +21,7 @@ public final class StatsServlet extends HttpServlet {
             return;
         }
         boolean viewers = "true".equals(req.getParameter("viewers"));
-        byte[] body = ((RelayHub) hub).stats().toJson(viewers).getBytes(StandardCharsets.UTF_8);
+        byte[] body = ((RelayHub) hub).stats(viewers).toJson(viewers).getBytes(StandardCharsets.UTF_8);
         resp.setContentType("application/json");
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(body.length);
