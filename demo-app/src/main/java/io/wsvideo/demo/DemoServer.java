@@ -27,7 +27,7 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
 
 /**
  * The standalone demo: one Grizzly listener serving the browser pages from the classpath, the relay's
- * WebSocket endpoints (Tyrus) and {@code /relay/stats}, all on one port.
+ * WebSocket endpoints (Tyrus), {@code /relay/stats} and {@code /metrics} (Prometheus), all on one port.
  *
  * <p>Tyrus's own standalone {@code Server} serves static files only from a folder and always binds every
  * interface, so the demo builds the Grizzly server itself and plugs Tyrus in as an add-on.
@@ -38,6 +38,7 @@ public final class DemoServer implements AutoCloseable {
     private final JakartaRelayConfig config;
     private final HttpServer http;
     private final Container container;
+    private final MetricsHandler metrics;
 
     private DemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes) {
         this.config = config;
@@ -74,6 +75,8 @@ public final class DemoServer implements AutoCloseable {
 
         http.getServerConfiguration().addHttpHandler(new PagesHandler(), "/");
         http.getServerConfiguration().addHttpHandler(new StatsHandler(hub), "/relay/stats");
+        this.metrics = new MetricsHandler(hub);
+        http.getServerConfiguration().addHttpHandler(metrics, "/metrics");
     }
 
     /** Starts a demo server; port 0 picks a free port (see {@link #port()}). */
@@ -115,6 +118,7 @@ public final class DemoServer implements AutoCloseable {
         hub.close();
         container.stop();
         http.shutdownNow();
+        metrics.close();
     }
 
     /** Tyrus's server container without Tyrus's own HTTP server: Grizzly above hosts it. */
