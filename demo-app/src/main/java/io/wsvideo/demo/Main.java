@@ -1,6 +1,8 @@
 package io.wsvideo.demo;
 
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.redis.RedisBridge;
+import io.wsvideo.relay.redis.RedisBridgeConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +62,12 @@ public final class Main implements Callable<Integer> {
                     + "which lets megabytes of stale video pile up in the kernel for a slow viewer).")
     int socketSendBufferBytes;
 
+    @Option(names = "--redis", paramLabel = "URI", defaultValue = "${env:WSVIDEO_REDIS}",
+            description = "Join a cluster of relay nodes through this Redis (redis://host:6379, rediss://...): a "
+                    + "viewer on any node sees a publisher on any other (docs/cluster.md). Default: the "
+                    + "WSVIDEO_REDIS environment variable, else one node alone.")
+    String redisUri;
+
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
@@ -71,10 +79,15 @@ public final class Main implements Callable<Integer> {
         int p = port != null ? port : envPort();
         SSLContext tls = tls();
         JakartaRelayConfig config = config(settings);
+        RedisBridgeConfig cluster = cluster();
         DemoServer server = DemoServer.start(host, p, config, tls, socketSendBufferBytes);
+        RedisBridge bridge = cluster == null ? null : RedisBridge.start(server.hub(), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");
+            if (bridge != null) {
+                bridge.close();
+            }
             server.close();
             stopped.countDown();
         }, "wsvideo-shutdown"));
@@ -95,6 +108,17 @@ public final class Main implements Callable<Integer> {
             return JakartaRelayConfig.fromProperties(prefixed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--set: " + e.getMessage());
+        }
+    }
+
+    private RedisBridgeConfig cluster() {
+        if (redisUri == null || redisUri.isBlank()) {
+            return null;
+        }
+        try {
+            return RedisBridgeConfig.builder(redisUri.trim()).build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--redis: " + e.getMessage());
         }
     }
 
