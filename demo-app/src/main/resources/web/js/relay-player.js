@@ -90,8 +90,13 @@ export class RelayPlayer {
         // The relay dropped what we could not take in time; media resumes at a keyframe, in a new
         // buffered range. Bytes not yet appended are older than that keyframe: drop them, and jump into
         // the new range once its first bytes are in.
+        // What arrived before the notice may end in the middle of an element: reset the demuxer
+        // (abort()), or it would read the keyframe's bytes as the rest of the cut element.
         this.skips++;
         this.queue = [];
+        if (this.sb && this.ms && this.ms.readyState === 'open') {
+          try { this.sb.abort(); } catch (e) { /* already reset */ }
+        }
         this.seekAfterAppend = true;
         break;
       case 'ended':
