@@ -78,6 +78,11 @@ final class RedisServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** The running server's process id. */
+    long pid() {
+        return process.pid();
+    }
+
     String uri() {
         return "redis://127.0.0.1:" + port;
     }
