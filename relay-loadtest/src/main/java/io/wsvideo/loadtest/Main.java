@@ -92,6 +92,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--relay-pid", description = "With --relay url: the relay's pid, for CPU and RSS.")
     long relayPid = -1;
 
+    @Option(names = "--publish-url", description = "With --relay url: the publisher connects to this relay "
+            + "instead, e.g. another node of a cluster (docs/cluster.md): viewers on --url, publisher here.")
+    URI publishUrl;
+
     @Option(names = "--relay-cpu", description = "CPU the relay is pinned to (default: ${DEFAULT-VALUE}).")
     int relayCpu = 0;
 
@@ -242,7 +246,7 @@ public final class Main implements Callable<Integer> {
                 if (url == null) {
                     throw new CommandLine.ParameterException(new CommandLine(this), "--relay url needs --url");
                 }
-                yield RelayUnderTest.external(url, relayPid);
+                yield RelayUnderTest.external(url, relayPid, publishUrl);
             }
             default -> throw new IllegalArgumentException(type);
         };

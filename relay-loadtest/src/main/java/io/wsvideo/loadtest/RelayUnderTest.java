@@ -29,17 +29,25 @@ final class RelayUnderTest implements AutoCloseable {
     final int port;
     /** Path prefix of the WebSocket URLs, for a relay under a context path; empty for the demo. */
     private final String contextPath;
+    /** With a cluster: {@code host:port/context} of the node the publisher connects to; else null. */
+    private final String publishBase;
     private final Process process;
     final long pid;
     final Path log;
 
     private RelayUnderTest(Type type, String label, String host, int port, String contextPath, Process process,
                            long pid, Path log) {
+        this(type, label, host, port, contextPath, null, process, pid, log);
+    }
+
+    private RelayUnderTest(Type type, String label, String host, int port, String contextPath, String publishBase,
+                           Process process, long pid, Path log) {
         this.type = type;
         this.label = label;
         this.host = host;
         this.port = port;
         this.contextPath = contextPath;
+        this.publishBase = publishBase;
         this.process = process;
         this.pid = pid;
         this.log = log;
@@ -57,7 +65,8 @@ final class RelayUnderTest implements AutoCloseable {
         if (type == Type.NODE) {
             return URI.create("ws://" + host + ":" + port + "/");
         }
-        return URI.create("ws://" + host + ":" + port + contextPath + "/relay/publish/" + channel + "?mime="
+        String base = publishBase != null ? publishBase : host + ":" + port + contextPath;
+        return URI.create("ws://" + base + "/relay/publish/" + channel + "?mime="
                 + URLEncoder.encode(mime, StandardCharsets.UTF_8));
     }
 
@@ -103,8 +112,19 @@ final class RelayUnderTest implements AutoCloseable {
 
     /** A relay someone else runs: {@code ws://host:port[/context]}. */
     static RelayUnderTest external(URI url, long pid) {
+        return external(url, pid, null);
+    }
+
+    /**
+     * A relay someone else runs: {@code ws://host:port[/context]}; the publisher goes to {@code publishUrl}
+     * when it is not null (another node of the same cluster).
+     */
+    static RelayUnderTest external(URI url, long pid, URI publishUrl) {
         String path = url.getPath() == null ? "" : url.getPath().replaceAll("/+$", "");
-        return new RelayUnderTest(Type.URL, "url", url.getHost(), url.getPort(), path, null, pid, null);
+        String publishBase = publishUrl == null ? null : publishUrl.getHost() + ":" + publishUrl.getPort()
+                + (publishUrl.getPath() == null ? "" : publishUrl.getPath().replaceAll("/+$", ""));
+        return new RelayUnderTest(Type.URL, publishUrl == null ? "url" : "url+cluster", url.getHost(),
+                url.getPort(), path, publishBase, null, pid, null);
     }
 
     private static List<String> pin(String cpu) {
