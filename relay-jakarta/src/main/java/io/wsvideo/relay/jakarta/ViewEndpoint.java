@@ -21,6 +21,9 @@ public final class ViewEndpoint extends Endpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(ViewEndpoint.class);
 
+    /** Largest text message a viewer may send (control messages are small JSON); larger closes with 1009. */
+    static final int MAX_VIEWER_TEXT_CHARS = 4096;
+
     private final RelayHub hub;
     private final JakartaRelayConfig config;
     private final Guard guard;
@@ -42,7 +45,7 @@ public final class ViewEndpoint extends Endpoint {
     public void onOpen(Session session, EndpointConfig endpointConfig) {
         String channel = session.getPathParameters().get("channel");
         session.setMaxIdleTimeout(config.viewerIdleTimeoutMillis());
-        session.setMaxTextMessageBufferSize(4096);
+        session.setMaxTextMessageBufferSize(MAX_VIEWER_TEXT_CHARS);
         session.setMaxBinaryMessageBufferSize(1024);
         admittedAs = guard.admit(session, endpointConfig);
         if (admittedAs == null) {
@@ -69,7 +72,13 @@ public final class ViewEndpoint extends Endpoint {
         session.addMessageHandler(String.class, new MessageHandler.Whole<String>() {
             @Override
             public void onMessage(String message) {
-                // Control messages from viewers are reserved; ignoring them keeps old pages working.
+                // Control messages from viewers are reserved; ignoring them keeps old pages working. Not every
+                // container enforces setMaxTextMessageBufferSize for whole messages (Tyrus takes anything up to
+                // its incoming buffer), so the limit is checked here too.
+                if (message.length() > MAX_VIEWER_TEXT_CHARS) {
+                    SessionSink.closeSession(session, CloseCodes.MESSAGE_TOO_BIG, "control message larger than "
+                            + MAX_VIEWER_TEXT_CHARS + " characters");
+                }
             }
         });
     }
