@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.net.SocketException;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.Connection;
 import org.glassfish.grizzly.ConnectionProbe;
@@ -44,6 +45,12 @@ public final class DemoServer implements AutoCloseable {
         this.config = config;
         this.hub = RelayHub.create(config.relay());
         this.container = new Container(config.maxMessageBytes());
+        // Tyrus 2.2 bug: a new session arms its idle timer with the container default, 0, i.e. a task that runs
+        // at once and closes the session if its timeout is positive by then. The publish endpoint sets 30 s in
+        // onOpen, so under load a fresh publisher was sometimes closed "because of the idle timeout" within
+        // milliseconds (PublisherIdleRaceTest: 11 of 800). With a positive default the first task lies a day
+        // ahead and onOpen's own timeout (or 0) replaces it before it can run.
+        container.setDefaultMaxSessionIdleTimeout(TimeUnit.DAYS.toMillis(1));
         this.http = new HttpServer();
         NetworkListener listener = new NetworkListener("wsvideo", host, port);
         // Long-lived WebSocket connections: no keep-alive idle cut, and never block the selector threads.
