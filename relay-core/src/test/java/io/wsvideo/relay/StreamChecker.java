@@ -16,22 +16,23 @@ import java.util.regex.Pattern;
  * random access points; a {@code skip} notice starts a new such run (further on), {@code ended} ends the
  * stream. Anything else (media before a stream, a gap, a repeat, a run starting mid-segment, an unknown
  * message) is an error. Holds for any prefix of a viewer's messages, so it works for viewers that left early,
- * and it is incremental: a sink can feed it message by message and keep no bytes.
+ * and it is incremental: a sink can feed it message by message and keep no bytes. Public for the other
+ * modules' tests (relay-core's test-jar).
  */
-final class StreamChecker {
+public final class StreamChecker {
 
     private static final Pattern STREAM_ID = Pattern.compile("\"streamId\":(\\d+)");
 
     /** One published stream: its bytes, where its init segment ends, and its random access points. */
-    record Published(byte[] bytes, long initEnd, Set<Long> raps) {
-        static Published of(byte[] bytes, String mime) throws MalformedStreamException {
+    public record Published(byte[] bytes, long initEnd, Set<Long> raps) {
+        public static Published of(byte[] bytes, String mime) throws MalformedStreamException {
             HubTestSupport.Analysis a = HubTestSupport.analyse(bytes, mime);
             return new Published(bytes, a.initEnd(), new TreeSet<>(a.raps()));
         }
     }
 
     /** What a viewer saw, for assertions beyond validity. */
-    record Summary(int streams, int ended, int skips, long mediaBytes, long lastStreamId) {
+    public record Summary(int streams, int ended, int skips, long mediaBytes, long lastStreamId) {
     }
 
     private enum State {
@@ -53,7 +54,7 @@ final class StreamChecker {
     private long lastId = -1;
 
     /** @param published the stream announced with a given {@code streamId} */
-    StreamChecker(LongFunction<Published> published) {
+    public StreamChecker(LongFunction<Published> published) {
         this.published = published;
     }
 
@@ -70,11 +71,11 @@ final class StreamChecker {
         return c.summary();
     }
 
-    Summary summary() {
+    public Summary summary() {
         return new Summary(streams, ended, skips, media, lastId);
     }
 
-    void onText(String t) {
+    public void onText(String t) {
         index++;
         if (t.contains("\"type\":\"stream\"")) {
             Matcher id = STREAM_ID.matcher(t);
@@ -112,7 +113,7 @@ final class StreamChecker {
     }
 
     /** Checks a binary message from its position to its limit, without moving them. */
-    void onBinary(ByteBuffer b) {
+    public void onBinary(ByteBuffer b) {
         index++;
         int n = b.remaining();
         media += n;
