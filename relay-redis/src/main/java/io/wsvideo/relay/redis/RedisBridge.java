@@ -618,12 +618,13 @@ public final class RedisBridge implements AutoCloseable {
     /** Another node says it owns a channel this node publishes: check with Redis, and give way if so. */
     private void onClaim(String channel, Frame f) {
         LocalStream ls = localByChannel.get(channel);
-        if (ls == null || f.sameStream(nodeId, ls.seq) || ls.state == LocalState.ENDED) {
+        // While our own claim is on its way, its answer decides (busy or ours), not this notice.
+        if (ls == null || f.sameStream(nodeId, ls.seq) || ls.state != LocalState.FORWARDING) {
             return;
         }
         commands.async().get(utf8(ownerKey(channel))).whenComplete((v, err) -> onBridgeThread(() -> {
-            if (err == null && (v == null || !ls.ownerValue.equals(new String(v, StandardCharsets.UTF_8)))
-                    && ls.state != LocalState.ENDED) {
+            if (err == null && v != null && !ls.ownerValue.equals(new String(v, StandardCharsets.UTF_8))
+                    && ls.state == LocalState.FORWARDING) {
                 ls.state = LocalState.ENDED;
                 closeLocal(ls, "taken over by a new publisher");
             }
