@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real {@code redis-server} (Debian's package) on a free loopback port, started and stopped by the test.
  * Without the binary the test is skipped with a loud message, except under {@code CI=true}, where that is
- * a failure ({@code scripts/install-test-deps.sh} installs it).
+ * a failure ({@code scripts/install-test-deps.sh} installs it). Shared with other modules' tests through
+ * relay-redis's test-jar.
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
 
     private final int port;
     private final Path log;
@@ -33,7 +34,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** Starts a server, or skips (fails on CI) when {@code redis-server} is not installed. */
-    static RedisServerProcess start() throws Exception {
+    public static RedisServerProcess start() throws Exception {
         String binary = findBinary();
         if (binary == null) {
             String msg = "redis-server is not installed: the relay-redis cluster tests cannot run. Install it with "
@@ -61,7 +62,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** A port for a server that {@link #startAgain()} starts later (skips or fails like {@link #start()}). */
-    static RedisServerProcess notStarted() throws Exception {
+    public static RedisServerProcess notStarted() throws Exception {
         RedisServerProcess r = start();
         r.kill();
         return r;
@@ -74,21 +75,21 @@ final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** The running server's process id. */
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Starts the server (again) on the same port; waits until it answers PING. */
-    void startAgain() throws Exception {
+    public void startAgain() throws Exception {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
@@ -111,7 +112,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** Kills the server at once (SIGKILL): every connection drops, every key and subscription is gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         if (process != null) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
