@@ -128,7 +128,7 @@ public final class RedisBridge implements AutoCloseable {
         });
         this.resources = ClientResources.builder()
                 .ioThreadPoolSize(2)
-                .computationThreadPoolSize(1)
+                .computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(Duration.ofMillis(config.reconnectDelayMillis())))
                 .build();
         this.client = RedisClient.create(resources, RedisURI.create(config.redisUri()));
