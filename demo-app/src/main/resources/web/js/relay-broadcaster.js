@@ -26,7 +26,7 @@ export class RelayBroadcaster {
   /**
    * @param {string} url ws(s) URL of /relay/publish/{channel}
    * @param {{onStatus?: (s: string, state?: string) => void, mimeType?: string,
-   *          videoBitsPerSecond?: number, reconnect?: boolean}} opts
+   *          videoBitsPerSecond?: number, reconnect?: boolean, token?: string}} opts
    */
   constructor(url, opts = {}) {
     this.url = url;
@@ -69,7 +69,9 @@ export class RelayBroadcaster {
         return;
       }
       const sep = this.url.includes('?') ? '&' : '?';
-      const ws = new WebSocket(this.url + sep + 'mime=' + encodeURIComponent(recorder.mimeType || this.mimeType));
+      // A publish token travels as the subprotocol: it stays out of URLs and access logs.
+      const ws = new WebSocket(this.url + sep + 'mime=' + encodeURIComponent(recorder.mimeType || this.mimeType),
+        this.opts.token ? [this.opts.token] : undefined);
       this.recorder = recorder;
       this.ws = ws;
       let opened = false;
@@ -94,7 +96,8 @@ export class RelayBroadcaster {
         if (recorder.state !== 'inactive') recorder.stop();
         if (this.ws !== ws || this.stopped) return;
         const why = `${e.code}${e.reason ? ': ' + e.reason : ''}`;
-        if (FINAL_CODES.has(e.code)) {
+        // Retrying cannot fix a wrong token or a name the relay refuses, nor undo a takeover.
+        if (FINAL_CODES.has(e.code) || (e.code === 1008 && /token|taken over|channel name/.test(e.reason))) {
           this.onStatus(`The relay refused the stream (${why}).`, 'error');
           this.stopped = true;
           if (!opened) reject(new Error(e.reason || 'refused'));

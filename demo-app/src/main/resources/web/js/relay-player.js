@@ -14,6 +14,7 @@ export class RelayPlayer {
     this.video = video;
     this.url = url;
     this.onStatus = opts.onStatus || (() => {});
+    this.token = opts.token; // a view token, sent as the subprotocol
     // How far behind the newest buffered media to play: chunks arrive every 100-120 ms, so half a
     // second rides out ordinary jitter without stalling.
     this.targetLatency = opts.targetLatency || 0.5;
@@ -45,7 +46,7 @@ export class RelayPlayer {
   }
 
   connect() {
-    const ws = new WebSocket(this.url);
+    const ws = new WebSocket(this.url, this.token ? [this.token] : undefined);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.onStatus('connecting');

@@ -183,4 +183,26 @@ class DemoPagesBrowserTest {
         assertPlaying(viewer, Duration.ofSeconds(10));
         assertThat(server.hub().stats().channel("cutcaster").streams()).isEqualTo(2);
     }
+
+    @Test
+    void withPublishTokensTheBroadcastPageNeedsTheTokenAndSaysSoWithout() throws Exception {
+        JakartaRelayConfig guarded = JakartaRelayConfig.fromProperties(java.util.Map.of("wsvideo.publishTokens", "s3cret"));
+        try (DemoServer tokenServer = DemoServer.start("127.0.0.1", 0, guarded)) {
+            String base = "http://localhost:" + tokenServer.port();
+            broadcaster.get(base + "/broadcast?channel=guarded");
+            await("broadcast page ready", Duration.ofSeconds(15), () -> broadcaster.findElement(By.id("start")).isEnabled());
+            broadcaster.findElement(By.id("start")).click();
+            await("refusal shown", Duration.ofSeconds(15),
+                    () -> broadcaster.findElement(By.id("status")).getText().contains("invalid token"));
+            assertThat(tokenServer.hub().stats().channel("guarded")).isNull();
+
+            broadcaster.get(base + "/broadcast?channel=guarded&token=s3cret");
+            await("broadcast page ready", Duration.ofSeconds(15), () -> broadcaster.findElement(By.id("start")).isEnabled());
+            broadcaster.findElement(By.id("start")).click();
+            await("publisher live with the token", Duration.ofSeconds(15), () -> {
+                var ch = tokenServer.hub().stats().channel("guarded");
+                return ch != null && ch.live() && ch.chunksIn() > 3;
+            });
+        }
+    }
 }
