@@ -11,7 +11,6 @@ import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.glassfish.tyrus.client.ClientManager;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +22,6 @@ class ClusterDemoTest {
     @Test
     void aViewerOnOneServerWatchesAPublisherOnAnotherThroughRedis() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        ClientManager client = ClientManager.createClient();
         try (RedisServerProcess redis = RedisServerProcess.start();
              DemoServer a = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
              DemoServer b = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults())) {
@@ -33,9 +31,9 @@ class ClusterDemoTest {
             RedisBridge bridgeB = RedisBridge.start(b.hub(), cluster);
             try {
                 WsClient.await(Duration.ofSeconds(10), () -> bridgeA.isConnected() && bridgeB.isConnected());
-                WsClient viewer = WsClient.connect(client, "ws://127.0.0.1:" + b.port() + "/relay/view/cluster");
+                WsClient viewer = WsClient.connect("ws://127.0.0.1:" + b.port() + "/relay/view/cluster");
                 WsClient.await(Duration.ofSeconds(10), () -> bridgeB.stats().requestsOut() > 0);
-                WsClient publisher = WsClient.connect(client, "ws://127.0.0.1:" + a.port()
+                WsClient publisher = WsClient.connect("ws://127.0.0.1:" + a.port()
                         + "/relay/publish/cluster?mime=" + URLEncoder.encode(rec.mime(), StandardCharsets.UTF_8));
                 WsClient.await(Duration.ofSeconds(10), () -> b.hub().stats().channel("cluster") != null
                         && b.hub().stats().channel("cluster").live());
@@ -47,16 +45,14 @@ class ClusterDemoTest {
                 assertThat(viewer.texts()).filteredOn(t -> t.contains("\"type\":\"stream\"")).singleElement()
                         .satisfies(t -> assertThat(t).contains("video/webm;codecs=\\\"vp8,opus\\\""));
 
-                publisher.session().close();
+                publisher.close();
                 WsClient.await(Duration.ofSeconds(10),
                         () -> viewer.texts().stream().anyMatch(t -> t.contains("\"type\":\"ended\"")));
-                viewer.session().close();
+                viewer.close();
             } finally {
                 bridgeA.close();
                 bridgeB.close();
             }
-        } finally {
-            client.shutdown();
         }
     }
 }

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.glassfish.tyrus.client.ClientManager;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +37,6 @@ class DemoJarIT {
                 .redirectErrorStream(true).redirectOutput(logFile.toFile());
         pb.environment().put("PORT", String.valueOf(port));
         Process p = pb.start();
-        ClientManager client = ClientManager.createClient();
         try {
             WsClient.await(Duration.ofSeconds(20), () -> log(logFile).contains("/stream"));
             assertThat(log(logFile)).contains("http://127.0.0.1:" + port + "/stream");
@@ -49,8 +47,8 @@ class DemoJarIT {
             assertThat(page.body()).contains("relay-player.js");
 
             Recording rec = Recording.load("webm-vp8-opus");
-            WsClient viewer = WsClient.connect(client, "ws://127.0.0.1:" + port + "/relay/view/jar");
-            WsClient publisher = WsClient.connect(client, "ws://127.0.0.1:" + port + "/relay/publish/jar");
+            WsClient viewer = WsClient.connect("ws://127.0.0.1:" + port + "/relay/view/jar");
+            WsClient publisher = WsClient.connect("ws://127.0.0.1:" + port + "/relay/publish/jar");
             for (ByteBuffer c : rec.chunks()) {
                 publisher.sendBinary(c);
             }
@@ -59,10 +57,9 @@ class DemoJarIT {
 
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
-            assertThat(viewer.awaitClose(Duration.ofSeconds(5)).getCloseCode().getCode()).isEqualTo(1001);
+            assertThat(viewer.awaitClose(Duration.ofSeconds(5)).code()).isEqualTo(1001);
             assertThat(log(logFile)).contains("shutting down");
         } finally {
-            client.shutdown();
             p.destroyForcibly();
         }
     }

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.glassfish.tyrus.client.ClientManager;
 import org.junit.jupiter.api.Test;
 
 /** {@code GET /metrics} on a running demo server, with a real publisher and viewers over WebSocket. */
@@ -29,12 +28,11 @@ class MetricsEndpointTest {
     @Test
     void metricsAreScrapedInPrometheusFormatWithPlausibleValues() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        ClientManager client = ClientManager.createClient();
         try (DemoServer server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults())) {
             String base = "127.0.0.1:" + server.port();
-            WsClient v1 = WsClient.connect(client, "ws://" + base + "/relay/view/metrics");
-            WsClient v2 = WsClient.connect(client, "ws://" + base + "/relay/view/metrics");
-            WsClient publisher = WsClient.connect(client, "ws://" + base + "/relay/publish/metrics?mime="
+            WsClient v1 = WsClient.connect("ws://" + base + "/relay/view/metrics");
+            WsClient v2 = WsClient.connect("ws://" + base + "/relay/view/metrics");
+            WsClient publisher = WsClient.connect("ws://" + base + "/relay/publish/metrics?mime="
                     + URLEncoder.encode(rec.mime(), StandardCharsets.UTF_8));
             for (ByteBuffer chunk : rec.chunks()) {
                 publisher.sendBinary(chunk);
@@ -63,11 +61,9 @@ class MetricsEndpointTest {
             assertThat(sample(s, "wsvideo_channel_received_bytes_total{channel=\"metrics\"}")).isEqualTo(total);
             assertThat(s).contains("jvm_memory_used_bytes").contains("process_cpu_usage");
 
-            publisher.session().close();
-            v1.session().close();
-            v2.session().close();
-        } finally {
-            client.shutdown();
+            publisher.close();
+            v1.close();
+            v2.close();
         }
     }
 }

@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.glassfish.tyrus.client.ClientManager;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,21 +48,19 @@ class StalledViewerTest {
         RelayConfig relay = RelayConfig.builder().maxQueueBytes(200_000).maxQueueAgeMillis(1_000)
                 .maxSkipsPerMinute(3).maxStallMillis(5_000).build();
         Recording rec = Recording.load("webm-vp8-opus-long");
-        ClientManager client = ClientManager.createClient();
         try (DemoServer server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.builder().relay(relay).build(),
                 null, 64 * 1024);
              Socket stalled = stalledViewer(server.port(), "/relay/view/stall")) {
-            WsClient healthy = WsClient.connect(client, "ws://127.0.0.1:" + server.port() + "/relay/view/stall");
+            WsClient healthy = WsClient.connect("ws://127.0.0.1:" + server.port() + "/relay/view/stall");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             int rounds = 0;
             while (System.nanoTime() < deadline && server.hub().stats().viewersEvicted() == 0 && rounds < 40) {
-                WsClient publisher = WsClient.connect(client,
-                        "ws://127.0.0.1:" + server.port() + "/relay/publish/stall");
+                WsClient publisher = WsClient.connect("ws://127.0.0.1:" + server.port() + "/relay/publish/stall");
                 for (ByteBuffer c : rec.chunks()) {
                     publisher.sendBinary(c);
                     Thread.sleep(5);
                 }
-                publisher.session().close();
+                publisher.close();
                 rounds++;
                 var ch = server.hub().stats().channel("stall");
                 for (ViewerStats v : ch.viewers()) {
@@ -77,8 +74,6 @@ class StalledViewerTest {
             assertThat(stats.channel("stall").skips()).isGreaterThan(0);
             WsClient.await(Duration.ofSeconds(10), () -> healthy.bytes().length == rec.bytes().length);
             assertThat(healthy.bytes()).isEqualTo(rec.bytes());
-        } finally {
-            client.shutdown();
         }
     }
 

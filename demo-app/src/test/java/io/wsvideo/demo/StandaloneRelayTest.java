@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.glassfish.tyrus.client.ClientManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,19 +20,14 @@ import org.junit.jupiter.api.Test;
 class StandaloneRelayTest {
 
     private static DemoServer server;
-    private static ClientManager client;
 
     @BeforeAll
     static void start() throws Exception {
         server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
-        client = ClientManager.createClient();
     }
 
     @AfterAll
     static void stop() {
-        if (client != null) {
-            client.shutdown();
-        }
         if (server != null) {
             server.close();
         }
@@ -48,9 +42,9 @@ class StandaloneRelayTest {
         Recording rec = Recording.load("webm-vp8-opus");
         List<WsClient> viewers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            viewers.add(WsClient.connect(client, ws("/relay/view/standalone")));
+            viewers.add(WsClient.connect(ws("/relay/view/standalone")));
         }
-        WsClient publisher = WsClient.connect(client, ws("/relay/publish/standalone?mime="
+        WsClient publisher = WsClient.connect(ws("/relay/publish/standalone?mime="
                 + java.net.URLEncoder.encode(rec.mime(), java.nio.charset.StandardCharsets.UTF_8)));
         for (ByteBuffer chunk : rec.chunks()) {
             publisher.sendBinary(chunk);
@@ -61,10 +55,10 @@ class StandaloneRelayTest {
             assertThat(v.texts()).filteredOn(t -> t.contains("\"type\":\"stream\"")).singleElement()
                     .satisfies(t -> assertThat(t).contains("video/webm;codecs=\\\"vp8,opus\\\""));
         }
-        publisher.session().close();
+        publisher.close();
         for (WsClient v : viewers) {
             WsClient.await(Duration.ofSeconds(5), () -> v.texts().stream().anyMatch(t -> t.contains("ended")));
-            v.session().close();
+            v.close();
         }
     }
 
@@ -97,51 +91,51 @@ class StandaloneRelayTest {
     @Test
     void aPublisherSendingSomethingElseThanItsMimeTypeSaysIsClosedAndOnlyItsViewersAreTold() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        WsClient victim = WsClient.connect(client, ws("/relay/view/liar"));
-        WsClient bystander = WsClient.connect(client, ws("/relay/view/honest"));
-        WsClient honest = WsClient.connect(client, ws("/relay/publish/honest?mime=video/webm"));
-        WsClient liar = WsClient.connect(client, ws("/relay/publish/liar?mime=video/webm"));
+        WsClient victim = WsClient.connect(ws("/relay/view/liar"));
+        WsClient bystander = WsClient.connect(ws("/relay/view/honest"));
+        WsClient honest = WsClient.connect(ws("/relay/publish/honest?mime=video/webm"));
+        WsClient liar = WsClient.connect(ws("/relay/publish/liar?mime=video/webm"));
         liar.sendBinary(ByteBuffer.wrap("<html>not a video</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         for (ByteBuffer chunk : rec.chunks()) {
             honest.sendBinary(chunk);
         }
-        jakarta.websocket.CloseReason reason = liar.awaitClose(Duration.ofSeconds(5));
-        assertThat(reason.getCloseCode().getCode()).isEqualTo(1003);
-        assertThat(reason.getReasonPhrase()).contains("not WebM");
+        WsClient.Close reason = liar.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.code()).isEqualTo(1003);
+        assertThat(reason.reason()).contains("not WebM");
         WsClient.await(Duration.ofSeconds(5), () -> victim.texts().stream().anyMatch(t -> t.contains("ended")));
-        assertThat(victim.session().isOpen()).isTrue();
+        assertThat(victim.isOpen()).isTrue();
         WsClient.await(Duration.ofSeconds(10), () -> bystander.bytes().length >= rec.bytes().length);
         assertThat(bystander.bytes()).isEqualTo(rec.bytes());
-        honest.session().close();
-        victim.session().close();
-        bystander.session().close();
+        honest.close();
+        victim.close();
+        bystander.close();
     }
 
     @Test
     void aMessageLargerThanTheLimitClosesThePublisherWith1009() throws Exception {
-        WsClient big = WsClient.connect(client, ws("/relay/publish/big?mime=video/webm"));
+        WsClient big = WsClient.connect(ws("/relay/publish/big?mime=video/webm"));
         big.sendBinary(ByteBuffer.allocate(server.config().maxMessageBytes() + 1));
-        jakarta.websocket.CloseReason reason = big.awaitClose(Duration.ofSeconds(5));
-        assertThat(reason.getCloseCode().getCode()).isEqualTo(1009);
+        WsClient.Close reason = big.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.code()).isEqualTo(1009);
     }
 
     @Test
     void aViewerThatSendsMediaIsClosedWith1003() throws Exception {
-        WsClient rude = WsClient.connect(client, ws("/relay/view/rude"));
+        WsClient rude = WsClient.connect(ws("/relay/view/rude"));
         rude.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}));
-        jakarta.websocket.CloseReason reason = rude.awaitClose(Duration.ofSeconds(5));
-        assertThat(reason.getCloseCode().getCode()).isEqualTo(1003);
-        assertThat(reason.getReasonPhrase()).isEqualTo("viewers may not send media");
+        WsClient.Close reason = rude.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.code()).isEqualTo(1003);
+        assertThat(reason.reason()).isEqualTo("viewers may not send media");
     }
 
     @Test
     void aSecondPublisherOnABusyChannelIsRefusedWith1008() throws Exception {
-        WsClient first = WsClient.connect(client, ws("/relay/publish/busy"));
-        WsClient second = WsClient.connect(client, ws("/relay/publish/busy"));
-        jakarta.websocket.CloseReason reason = second.awaitClose(Duration.ofSeconds(5));
-        assertThat(reason.getCloseCode().getCode()).isEqualTo(1008);
-        assertThat(reason.getReasonPhrase()).isEqualTo("channel busy: busy");
-        assertThat(first.session().isOpen()).isTrue();
-        first.session().close();
+        WsClient first = WsClient.connect(ws("/relay/publish/busy"));
+        WsClient second = WsClient.connect(ws("/relay/publish/busy"));
+        WsClient.Close reason = second.awaitClose(Duration.ofSeconds(5));
+        assertThat(reason.code()).isEqualTo(1008);
+        assertThat(reason.reason()).isEqualTo("channel busy: busy");
+        assertThat(first.isOpen()).isTrue();
+        first.close();
     }
 }

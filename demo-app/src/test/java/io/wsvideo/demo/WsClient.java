@@ -1,75 +1,111 @@
 package io.wsvideo.demo;
 
-import jakarta.websocket.ClientEndpointConfig;
-import jakarta.websocket.CloseReason;
-import jakarta.websocket.Endpoint;
-import jakarta.websocket.EndpointConfig;
-import jakarta.websocket.MessageHandler;
-import jakarta.websocket.Session;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.glassfish.tyrus.client.ClientManager;
 
-/** A real WebSocket client (Tyrus) that records what the relay sends and how it closes. */
-final class WsClient extends Endpoint {
+/**
+ * A real WebSocket client (the JDK's) that records what the relay sends and how it closes.
+ *
+ * <p>Not Tyrus's client: its container shuts its executor down whenever its last session closes, racing
+ * the next connect (Tyrus issue 640), which made tests that connect one after another fail now and then
+ * with a RejectedExecutionException.
+ */
+final class WsClient implements WebSocket.Listener {
+
+    /** How the relay closed the connection. */
+    record Close(int code, String reason) {
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<String> texts = new ArrayList<>();
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final StringBuilder textPart = new StringBuilder();
+    private final ByteArrayOutputStream binaryPart = new ByteArrayOutputStream();
     private int binaryMessages;
-    final CompletableFuture<CloseReason> closed = new CompletableFuture<>();
-    private volatile Session session;
+    private final CompletableFuture<Close> closed = new CompletableFuture<>();
+    private volatile WebSocket ws;
 
-    static WsClient connect(ClientManager client, String url) throws Exception {
+    static WsClient connect(String url) throws Exception {
         WsClient c = new WsClient();
-        c.session = client.connectToServer(c, ClientEndpointConfig.Builder.create().build(), URI.create(url));
+        c.ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(url), c).get(15, TimeUnit.SECONDS);
         return c;
     }
 
     @Override
-    public void onOpen(Session s, EndpointConfig config) {
-        s.setMaxBinaryMessageBufferSize(16 * 1024 * 1024);
-        s.addMessageHandler(String.class, new MessageHandler.Whole<String>() {
-            @Override
-            public void onMessage(String message) {
-                synchronized (WsClient.this) {
-                    texts.add(message);
-                    if (message.contains("\"type\":\"stream\"")) {
-                        bytes.reset();
-                    }
-                }
-            }
-        });
-        s.addMessageHandler(ByteBuffer.class, new MessageHandler.Whole<ByteBuffer>() {
-            @Override
-            public void onMessage(ByteBuffer message) {
-                byte[] b = new byte[message.remaining()];
-                message.get(b);
-                synchronized (WsClient.this) {
-                    bytes.writeBytes(b);
-                    binaryMessages++;
-                }
-            }
-        });
+    public void onOpen(WebSocket webSocket) {
+        webSocket.request(Long.MAX_VALUE);
     }
 
     @Override
-    public void onClose(Session s, CloseReason reason) {
-        closed.complete(reason);
+    public synchronized CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        textPart.append(data);
+        if (last) {
+            String message = textPart.toString();
+            textPart.setLength(0);
+            texts.add(message);
+            if (message.contains("\"type\":\"stream\"")) {
+                bytes.reset();
+            }
+        }
+        return null;
     }
 
-    Session session() {
-        return session;
+    @Override
+    public synchronized CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+        byte[] b = new byte[data.remaining()];
+        data.get(b);
+        binaryPart.writeBytes(b);
+        if (last) {
+            bytes.writeBytes(binaryPart.toByteArray());
+            binaryPart.reset();
+            binaryMessages++;
+        }
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(new Close(statusCode, reason));
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete(new Close(1006, String.valueOf(error)));
     }
 
     void sendBinary(ByteBuffer data) throws Exception {
-        session.getBasicRemote().sendBinary(data);
+        ws.sendBinary(data.duplicate(), true).get(10, TimeUnit.SECONDS);
+    }
+
+    void sendText(String text) throws Exception {
+        ws.sendText(text, true).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Closes normally (1000) and waits briefly for the relay's answer. */
+    void close() {
+        try {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+            closed.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            ws.abort();
+        }
+    }
+
+    boolean isOpen() {
+        return !closed.isDone() && !ws.isInputClosed();
     }
 
     synchronized List<String> texts() {
@@ -85,7 +121,7 @@ final class WsClient extends Endpoint {
         return binaryMessages;
     }
 
-    CloseReason awaitClose(Duration timeout) throws Exception {
+    Close awaitClose(Duration timeout) throws Exception {
         return closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
