@@ -67,7 +67,7 @@ class DemoPagesBrowserTest {
 
     private static void await(String what, Duration limit, Supplier<Boolean> condition) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (!Boolean.TRUE.equals(condition.get())) {
+        while (!holds(condition)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for: " + what);
             }
@@ -75,10 +75,20 @@ class DemoPagesBrowserTest {
         }
     }
 
+    /** A condition over a page that is still loading is simply not true yet. */
+    private static boolean holds(Supplier<Boolean> condition) {
+        try {
+            return Boolean.TRUE.equals(condition.get());
+        } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+            return false;
+        }
+    }
+
     private void startBroadcastFromHomePage(ChromeDriver d, String base, String channel) throws InterruptedException {
         d.get(base + "/");
         d.findElement(By.id("channel")).sendKeys(channel);
-        d.findElement(By.cssSelector("#start button[type=submit]")).click();
+        d.findElement(By.cssSelector("#newChannel button[type=submit]")).click();
+        await("broadcast page loaded", Duration.ofSeconds(15), () -> d.getCurrentUrl().contains("/broadcast"));
         await("broadcast page ready", Duration.ofSeconds(15),
                 () -> d.findElement(By.id("start")).isEnabled());
         d.findElement(By.id("start")).click();
