@@ -6,26 +6,20 @@ import static org.assertj.core.api.Assertions.fail;
 import io.wsvideo.relay.testing.Recording;
 import io.wsvideo.relay.testing.RetainedSize;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.RandomDistribution;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.statistics.Statistics;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
- * Property-based fuzzing of the {@link Segmenter} (issue 8). Every property feeds a stream in a random split
- * and checks the parser's contract:
+ * Seeded fuzzing of the {@link Segmenter} (issue 8), in plain JUnit loops. Every property feeds a stream in a
+ * random split and checks the parser's contract:
  *
  * <ul>
  *   <li>the only failure is {@link MalformedStreamException} with close code 1003 or 1007 and a printable
@@ -38,14 +32,22 @@ import net.jqwik.api.constraints.Size;
  *       ({@link RetainedSize}), whatever it was fed.</li>
  * </ul>
  *
- * The number of tries per property is {@code jqwik.tries.default}, set by the {@code fuzz.tries} Maven
- * property in {@code relay-core/pom.xml}: 1,000 in the ordinary build (7 properties, 7,000 cases), and
- * {@code mvn -pl relay-core test -Pfuzz} runs 1,000,000 (see {@code docs/reliability.md}).
+ * <p>Each property runs {@code fuzz.tries} cases (system property, set from the Maven property of the same name
+ * in {@code relay-core/pom.xml}): 1,000 in the ordinary build (7 properties, 7,000 cases), and
+ * {@code mvn -pl relay-core test -Pfuzz -Dtest=SegmenterFuzzTest} runs 142,858 per property, 1,000,006 in all
+ * (see {@code docs/reliability.md}). Case {@code i} of a property draws everything from a {@link Random} seeded
+ * by the base seed ({@code -Dfuzz.seed}, fixed by default), the property's name and {@code i}, so a failure's
+ * message names the command that reruns exactly that case ({@code -Dfuzz.seed=... -Dfuzz.case=i}).
+ * Every property prints a one-line summary (cases, failures, feedings by outcome); {@code -Dfuzz.quiet=false}
+ * (set by {@code -Pfuzz}) adds the statistics of outcomes by reason.
  */
 class SegmenterFuzzTest {
 
     /** Small limits, so that fuzzing reaches them often; the bound on retained memory is derived from them. */
     static final SegmenterLimits LIMITS = new SegmenterLimits(1 << 20, 64 << 10, 8);
+
+    /** The base seed of every build unless {@code -Dfuzz.seed} says otherwise. */
+    static final long DEFAULT_SEED = 0x5E6E_F022_0000_0008L;
 
     private static final Map<String, Recording> RECORDINGS = new ConcurrentHashMap<>();
 
@@ -65,54 +67,73 @@ class SegmenterFuzzTest {
     // Properties
 
     /** Real recordings and synthetic valid streams parse without failure however they are split or cut. */
-    @Property
-    void validStreamsGiveTheSameEventsInAnySplitAndTruncatedOnesAPrefixOfThem(
-            @ForAll("validSources") Source source, @ForAll long splitSeed, @ForAll @IntRange(max = 1000) int cutPermille) {
-        EventLog whole = check(source.mime, LIMITS, source.bytes, null);
-        assertThat(whole.failure).as("a valid stream must not fail: %s", whole.failure).isNull();
-        EventLog split = check(source.mime, LIMITS, source.bytes, new Random(splitSeed));
-        Feeding.assertSame(whole, split, "random split");
+    @Test
+    void validStreamsGiveTheSameEventsInAnySplitAndTruncatedOnesAPrefixOfThem() {
+        fuzz("validStreamsGiveTheSameEventsInAnySplitAndTruncatedOnesAPrefixOfThem", t -> {
+            Source source = t.given("source", validSource(t.random));
+            long splitSeed = t.given("splitSeed", t.random.nextLong());
+            int cutPermille = t.given("cutPermille", between(t.random, 0, 1000));
 
-        int cut = (int) ((long) source.bytes.length * cutPermille / 1000);
-        EventLog prefix = check(source.mime, LIMITS, Arrays.copyOf(source.bytes, cut), new Random(splitSeed + 1));
-        assertThat(prefix.failure).isNull();
-        List<String> all = whole.lines();
-        List<String> some = prefix.lines();
-        assertThat(all.subList(0, Math.min(all.size(), some.size()))).as("events of a truncated stream")
-                .isEqualTo(some);
+            EventLog whole = check(source.mime, LIMITS, source.bytes, null);
+            assertThat(whole.failure).as("a valid stream must not fail: %s", whole.failure).isNull();
+            EventLog split = check(source.mime, LIMITS, source.bytes, new Random(splitSeed));
+            Feeding.assertSame(whole, split, "random split");
+
+            int cut = (int) ((long) source.bytes.length * cutPermille / 1000);
+            EventLog prefix = check(source.mime, LIMITS, Arrays.copyOf(source.bytes, cut),
+                    new Random(splitSeed + 1));
+            assertThat(prefix.failure).isNull();
+            List<String> all = whole.lines();
+            List<String> some = prefix.lines();
+            assertThat(all.subList(0, Math.min(all.size(), some.size()))).as("events of a truncated stream")
+                    .isEqualTo(some);
+        });
     }
 
     /** Bit flips, overwrites, insertions, deletions, duplications and absurd sizes in real and synthetic streams. */
-    @Property
-    void mutatedStreamsFailOnlyWithTheDocumentedClose(@ForAll("anySources") Source source,
-            @ForAll("mutations") List<Mutation> mutations, @ForAll long splitSeed) {
-        byte[] bytes = source.bytes;
-        for (Mutation m : mutations) {
-            bytes = m.apply(bytes);
-        }
-        EventLog whole = check(source.mime, LIMITS, bytes, null);
-        EventLog split = check(source.mime, LIMITS, bytes, new Random(splitSeed));
-        Feeding.assertSame(whole, split, "random split of the mutated stream");
+    @Test
+    void mutatedStreamsFailOnlyWithTheDocumentedClose() {
+        fuzz("mutatedStreamsFailOnlyWithTheDocumentedClose", t -> {
+            Source source = t.given("source", anySource(t.random));
+            List<Mutation> mutations = t.given("mutations", mutations(t.random, 1, 8));
+            long splitSeed = t.given("splitSeed", t.random.nextLong());
+
+            byte[] bytes = source.bytes;
+            for (Mutation m : mutations) {
+                bytes = m.apply(bytes);
+            }
+            EventLog whole = check(source.mime, LIMITS, bytes, null);
+            EventLog split = check(source.mime, LIMITS, bytes, new Random(splitSeed));
+            Feeding.assertSame(whole, split, "random split of the mutated stream");
+        });
     }
 
     /** An element or box of any declared size, at any place after a valid init segment. */
-    @Property
-    void absurdSizesAreRefusedOrStreamedWithinTheLimits(@ForAll boolean mp4, @ForAll long seed,
-            @ForAll("ebmlSizes") byte[] ebmlSize, @ForAll("boxSizes") byte[] boxSize, @ForAll("elementIds") int id,
-            @ForAll @IntRange(max = 4096) int payload) {
-        Random r = new Random(seed);
-        byte[] valid = mp4 ? SyntheticStreams.mp4(r) : SyntheticStreams.webm(r);
-        byte[] head;
-        if (mp4) {
-            head = Mp4.cat(Arrays.copyOf(boxSize, 4), Mp4.u32(id), Arrays.copyOfRange(boxSize, 4, boxSize.length));
-        } else {
-            head = Ebml.cat(ebmlId(id), ebmlSize);
-        }
-        int at = r.nextInt(valid.length + 1);
-        byte[] junk = new byte[payload];
-        r.nextBytes(junk);
-        byte[] bytes = Ebml.cat(Arrays.copyOf(valid, at), head, junk, Arrays.copyOfRange(valid, at, valid.length));
-        check(mp4 ? "video/mp4" : "video/webm", LIMITS, bytes, r);
+    @Test
+    void absurdSizesAreRefusedOrStreamedWithinTheLimits() {
+        fuzz("absurdSizesAreRefusedOrStreamedWithinTheLimits", t -> {
+            boolean mp4 = t.given("mp4", t.random.nextBoolean());
+            long seed = t.given("seed", t.random.nextLong());
+            byte[] ebmlSize = t.given("ebmlSize", ebmlSize(t.random));
+            byte[] boxSize = t.given("boxSize", boxSize(t.random));
+            int id = t.given("id", elementId(t.random));
+            int payload = t.given("payload", between(t.random, 0, 4096));
+
+            Random r = new Random(seed);
+            byte[] valid = mp4 ? SyntheticStreams.mp4(r) : SyntheticStreams.webm(r);
+            byte[] head;
+            if (mp4) {
+                head = Mp4.cat(Arrays.copyOf(boxSize, 4), Mp4.u32(id),
+                        Arrays.copyOfRange(boxSize, 4, boxSize.length));
+            } else {
+                head = Ebml.cat(ebmlId(id), ebmlSize);
+            }
+            int at = r.nextInt(valid.length + 1);
+            byte[] junk = new byte[payload];
+            r.nextBytes(junk);
+            byte[] bytes = Ebml.cat(Arrays.copyOf(valid, at), head, junk, Arrays.copyOfRange(valid, at, valid.length));
+            check(mp4 ? "video/mp4" : "video/webm", LIMITS, bytes, r);
+        });
     }
 
     /** A well-formed EBML ID (1 to 4 bytes, length marker included) from any int. */
@@ -130,58 +151,78 @@ class SegmenterFuzzTest {
     }
 
     /** Masters and boxes nested up to 64 deep, under a nesting limit of 1 to 12. */
-    @Property
-    void deepNestingIsRefusedAtTheLimit(@ForAll boolean mp4, @ForAll @IntRange(min = 1, max = 64) int depth,
-            @ForAll @IntRange(min = 1, max = 12) int limit, @ForAll boolean unknownSizes, @ForAll long seed) {
-        Random r = new Random(seed);
-        SegmenterLimits limits = new SegmenterLimits(1 << 20, 64 << 10, limit);
-        byte[] bytes;
-        if (mp4) {
-            String[] types = {"moov", "trak", "mdia", "minf", "stbl", "stsd", "avc1", "moof", "traf", "free", "uuid"};
-            byte[] inner = Mp4.box("avcC", new byte[] {1, 0x42, 0, 0x1F});
-            for (int d = 0; d < depth; d++) {
-                String t = types[r.nextInt(types.length)];
-                inner = t.equals("uuid") ? Mp4.box(t, new byte[16], inner) : Mp4.box(t, inner);
+    @Test
+    void deepNestingIsRefusedAtTheLimit() {
+        fuzz("deepNestingIsRefusedAtTheLimit", t -> {
+            boolean mp4 = t.given("mp4", t.random.nextBoolean());
+            int depth = t.given("depth", between(t.random, 1, 64));
+            int limit = t.given("limit", between(t.random, 1, 12));
+            boolean unknownSizes = t.given("unknownSizes", t.random.nextBoolean());
+            long seed = t.given("seed", t.random.nextLong());
+
+            Random r = new Random(seed);
+            SegmenterLimits limits = new SegmenterLimits(1 << 20, 64 << 10, limit);
+            byte[] bytes;
+            if (mp4) {
+                String[] types = {"moov", "trak", "mdia", "minf", "stbl", "stsd", "avc1", "moof", "traf", "free",
+                        "uuid"};
+                byte[] inner = Mp4.box("avcC", new byte[] {1, 0x42, 0, 0x1F});
+                for (int d = 0; d < depth; d++) {
+                    String type = types[r.nextInt(types.length)];
+                    inner = type.equals("uuid") ? Mp4.box(type, new byte[16], inner) : Mp4.box(type, inner);
+                }
+                bytes = Mp4.cat(Mp4.ftyp(), inner, Mp4.box("moov"), Mp4.moof(1));
+            } else {
+                int[] masters = {WebmSegmenter.SEGMENT, WebmSegmenter.CLUSTER, WebmSegmenter.INFO,
+                        WebmSegmenter.TRACKS, WebmSegmenter.TRACK_ENTRY, WebmSegmenter.VIDEO,
+                        WebmSegmenter.BLOCK_GROUP, 0x4DBB};
+                // Half the time the outermost levels are a chain the parser descends into.
+                int[][] chains = {{WebmSegmenter.SEGMENT, WebmSegmenter.TRACKS, WebmSegmenter.TRACK_ENTRY,
+                        WebmSegmenter.VIDEO}, {WebmSegmenter.SEGMENT, WebmSegmenter.CLUSTER,
+                        WebmSegmenter.BLOCK_GROUP}};
+                int[] chain = chains[r.nextInt(chains.length)];
+                boolean chained = r.nextBoolean();
+                byte[] inner = Ebml.uint(WebmSegmenter.TRACK_NUMBER, 1);
+                for (int d = 0; d < depth; d++) {
+                    int level = depth - 1 - d;
+                    int id = chained && level < chain.length ? chain[level] : masters[r.nextInt(masters.length)];
+                    inner = unknownSizes && r.nextBoolean() && id != 0x4DBB ? Ebml.unknownSize(id, inner)
+                            : Ebml.element(id, inner);
+                }
+                bytes = Ebml.cat(Ebml.header(), inner);
             }
-            bytes = Mp4.cat(Mp4.ftyp(), inner, Mp4.box("moov"), Mp4.moof(1));
-        } else {
-            int[] masters = {WebmSegmenter.SEGMENT, WebmSegmenter.CLUSTER, WebmSegmenter.INFO, WebmSegmenter.TRACKS,
-                    WebmSegmenter.TRACK_ENTRY, WebmSegmenter.VIDEO, WebmSegmenter.BLOCK_GROUP, 0x4DBB};
-            // Half the time the outermost levels are a chain the parser descends into.
-            int[][] chains = {{WebmSegmenter.SEGMENT, WebmSegmenter.TRACKS, WebmSegmenter.TRACK_ENTRY,
-                    WebmSegmenter.VIDEO}, {WebmSegmenter.SEGMENT, WebmSegmenter.CLUSTER, WebmSegmenter.BLOCK_GROUP}};
-            int[] chain = chains[r.nextInt(chains.length)];
-            boolean chained = r.nextBoolean();
-            byte[] inner = Ebml.uint(WebmSegmenter.TRACK_NUMBER, 1);
-            for (int d = 0; d < depth; d++) {
-                int level = depth - 1 - d;
-                int id = chained && level < chain.length ? chain[level] : masters[r.nextInt(masters.length)];
-                inner = unknownSizes && r.nextBoolean() && id != 0x4DBB ? Ebml.unknownSize(id, inner)
-                        : Ebml.element(id, inner);
+            EventLog log = check(mp4 ? "video/mp4" : "video/webm", limits, bytes, r);
+            if (log.failure != null && log.failure.getMessage().contains("nested deeper")) {
+                assertThat(log.failure.getMessage()).contains("than " + limit + " levels");
             }
-            bytes = Ebml.cat(Ebml.header(), inner);
-        }
-        EventLog log = check(mp4 ? "video/mp4" : "video/webm", limits, bytes, r);
-        if (log.failure != null && log.failure.getMessage().contains("nested deeper")) {
-            assertThat(log.failure.getMessage()).contains("than " + limit + " levels");
-        }
+        });
     }
 
     /** Random bytes after a valid start: magic only, EBML header, ftyp, or a whole init segment. */
-    @Property
-    void randomBytesAfterAValidHeader(@ForAll("headers") Source header,
-            @ForAll @IntRange(max = 65536) int length, @ForAll long seed) {
-        Random r = new Random(seed);
-        byte[] junk = new byte[length];
-        r.nextBytes(junk);
-        check(header.mime, LIMITS, Ebml.cat(header.bytes, junk), r);
+    @Test
+    void randomBytesAfterAValidHeader() {
+        fuzz("randomBytesAfterAValidHeader", t -> {
+            Source header = t.given("header", pick(t.random, headers()));
+            int length = t.given("length", between(t.random, 0, 65536));
+            long seed = t.given("seed", t.random.nextLong());
+
+            Random r = new Random(seed);
+            byte[] junk = new byte[length];
+            r.nextBytes(junk);
+            check(header.mime, LIMITS, Ebml.cat(header.bytes, junk), r);
+        });
     }
 
     /** Any bytes at all, with any MIME type claim (including none, lies and non-ASCII). */
-    @Property
-    void arbitraryBytesWithAnyMimeType(@ForAll("mimes") String mime, @ForAll @Size(max = 2048) byte[] bytes,
-            @ForAll long seed) {
-        check(mime, LIMITS, bytes, new Random(seed));
+    @Test
+    void arbitraryBytesWithAnyMimeType() {
+        fuzz("arbitraryBytesWithAnyMimeType", t -> {
+            String mime = t.given("mime", mime(t.random));
+            byte[] bytes = t.given("bytes", bytes(t.random, 0, 2048));
+            long seed = t.given("seed", t.random.nextLong());
+
+            check(mime, LIMITS, bytes, new Random(seed));
+        });
     }
 
     /**
@@ -189,40 +230,174 @@ class SegmenterFuzzTest {
      * throw, move a buffer's position or limit, or write outside them; and the segmenter's contract holds on
      * what it leaves.
      */
-    @Property
-    void mp4AudioRepairNeverThrowsOnMutatedStreams(@ForAll("mp4Sources") Source source,
-            @ForAll("fewMutations") List<Mutation> mutations, @ForAll long splitSeed) {
-        byte[] bytes = source.bytes;
-        for (Mutation m : mutations) {
-            bytes = m.apply(bytes);
-        }
-        Random r = new Random(splitSeed);
-        int[] cuts = Feeding.randomCuts(r, bytes.length);
-        Mp4AudioDurationFix fix = new Mp4AudioDurationFix();
-        byte[] repaired = new byte[bytes.length];
-        int from = 0;
-        for (int k = 0; k <= cuts.length; k++) {
-            int to = k < cuts.length ? cuts[k] : bytes.length;
-            if (to <= from) {
-                continue;
+    @Test
+    void mp4AudioRepairNeverThrowsOnMutatedStreams() {
+        fuzz("mp4AudioRepairNeverThrowsOnMutatedStreams", t -> {
+            Source source = t.given("source", mp4Source(t.random));
+            List<Mutation> mutations = t.given("mutations", mutations(t.random, 0, 6));
+            long splitSeed = t.given("splitSeed", t.random.nextLong());
+
+            byte[] bytes = source.bytes;
+            for (Mutation m : mutations) {
+                bytes = m.apply(bytes);
             }
-            // The piece sits between guard bytes, which must survive.
-            byte[] padded = new byte[to - from + 8];
-            Arrays.fill(padded, (byte) 0x5A);
-            System.arraycopy(bytes, from, padded, 4, to - from);
-            ByteBuffer b = ByteBuffer.wrap(padded, 4, to - from);
-            int rewritten = fix.apply(b);
-            assertThat(rewritten).isNotNegative();
-            assertThat(b.position()).isEqualTo(4);
-            assertThat(b.limit()).isEqualTo(4 + to - from);
-            for (int g = 0; g < 4; g++) {
-                assertThat(padded[g]).isEqualTo((byte) 0x5A);
-                assertThat(padded[padded.length - 1 - g]).isEqualTo((byte) 0x5A);
+            Random r = new Random(splitSeed);
+            int[] cuts = Feeding.randomCuts(r, bytes.length);
+            Mp4AudioDurationFix fix = new Mp4AudioDurationFix();
+            byte[] repaired = new byte[bytes.length];
+            int from = 0;
+            for (int k = 0; k <= cuts.length; k++) {
+                int to = k < cuts.length ? cuts[k] : bytes.length;
+                if (to <= from) {
+                    continue;
+                }
+                // The piece sits between guard bytes, which must survive.
+                byte[] padded = new byte[to - from + 8];
+                Arrays.fill(padded, (byte) 0x5A);
+                System.arraycopy(bytes, from, padded, 4, to - from);
+                ByteBuffer b = ByteBuffer.wrap(padded, 4, to - from);
+                int rewritten = fix.apply(b);
+                assertThat(rewritten).isNotNegative();
+                assertThat(b.position()).isEqualTo(4);
+                assertThat(b.limit()).isEqualTo(4 + to - from);
+                for (int g = 0; g < 4; g++) {
+                    assertThat(padded[g]).isEqualTo((byte) 0x5A);
+                    assertThat(padded[padded.length - 1 - g]).isEqualTo((byte) 0x5A);
+                }
+                System.arraycopy(padded, 4, repaired, from, to - from);
+                from = to;
             }
-            System.arraycopy(padded, 4, repaired, from, to - from);
-            from = to;
+            check(source.mime, LIMITS, repaired, r);
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // The runner
+
+    /** One case: its inputs are drawn from {@code random} and recorded with {@link #given} for the report. */
+    static final class Trial {
+        final Random random;
+        private final Map<String, Object> inputs = new LinkedHashMap<>();
+
+        Trial(long seed) {
+            random = new Random(seed);
         }
-        check(source.mime, LIMITS, repaired, r);
+
+        <T> T given(String name, T value) {
+            inputs.put(name, value);
+            return value;
+        }
+
+        String describe() {
+            StringBuilder sb = new StringBuilder();
+            inputs.forEach((name, value) -> sb.append("\n    ").append(name).append(" = ").append(show(value)));
+            return sb.toString();
+        }
+
+        private static String show(Object value) {
+            if (value instanceof byte[] b) {
+                String hex = HexFormat.of().formatHex(b, 0, Math.min(b.length, 64));
+                return "byte[" + b.length + "] " + hex + (b.length > 64 ? "..." : "");
+            }
+            if (value instanceof String s) {
+                return '"' + s.chars().mapToObj(c -> c >= 0x20 && c < 0x7F ? Character.toString(c)
+                        : String.format("\\u%04x", c)).reduce("", String::concat) + '"';
+            }
+            return String.valueOf(value);
+        }
+    }
+
+    interface Property {
+        void check(Trial t) throws Exception;
+    }
+
+    private static final int MAX_REPORTED_FAILURES = 10;
+
+    /** Outcomes of the feedings of the property running now, by {@link #outcome}. */
+    private static Map<String, Long> outcomes = new TreeMap<>();
+
+    /**
+     * Runs {@code fuzz.tries} cases of a property (or only case {@code fuzz.case}), each from its own seed
+     * derived from the base seed, the property's name and the case's index; prints a summary line; fails with
+     * the first failures, each naming its seed, inputs and the command that reruns it.
+     */
+    static void fuzz(String name, Property property) {
+        long base = baseSeed();
+        int cases = intProperty("fuzz.tries", 1000);
+        int only = intProperty("fuzz.case", -1);
+        boolean quiet = !"false".equalsIgnoreCase(System.getProperty("fuzz.quiet", "true").trim());
+        long propertySeed = mix(base ^ mix(name.hashCode()));
+
+        outcomes = new TreeMap<>();
+        List<AssertionError> failures = new ArrayList<>();
+        int run = 0;
+        int failed = 0;
+        long start = System.nanoTime();
+        for (int i = only >= 0 ? only : 0; i < (only >= 0 ? only + 1 : cases); i++) {
+            long caseSeed = mix(propertySeed + i * 0x9E3779B97F4A7C15L);
+            Trial t = new Trial(caseSeed);
+            run++;
+            try {
+                property.check(t);
+            } catch (Throwable e) {
+                if (e instanceof VirtualMachineError vm && !(e instanceof StackOverflowError)) {
+                    throw vm;
+                }
+                failed++;
+                failures.add(new AssertionError(String.format(
+                        "%s case %d failed (base seed 0x%016X, case seed 0x%016X): %s%n  inputs:%s%n"
+                                + "  rerun: mvn -pl relay-core test -Dtest='SegmenterFuzzTest#%s' "
+                                + "-Dfuzz.seed=0x%016X -Dfuzz.case=%d",
+                        name, i, base, caseSeed, e, t.describe(), name, base, i), e));
+                if (failed >= MAX_REPORTED_FAILURES) {
+                    break;
+                }
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        Map<String, Long> byCode = new TreeMap<>();
+        long feedings = 0;
+        for (Map.Entry<String, Long> e : outcomes.entrySet()) {
+            byCode.merge(e.getKey().startsWith("ok") ? "ok" : e.getKey().substring(0, 4), e.getValue(), Long::sum);
+            feedings += e.getValue();
+        }
+        System.out.printf("[fuzz] %s: %d cases, %d failed%s, seed 0x%016X, %d ms; %d feedings by close code %s%n",
+                name, run, failed, failed >= MAX_REPORTED_FAILURES ? " (stopped)" : "", base, millis, feedings,
+                byCode);
+        if (!quiet) {
+            long total = Math.max(1, feedings);
+            outcomes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> System.out.printf("[fuzz]   %6.2f %%  %8d  %s%n", 100.0 * e.getValue() / total,
+                            e.getValue(), e.getKey()));
+        }
+        if (!failures.isEmpty()) {
+            AssertionError first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    /** {@code -Dfuzz.seed}: decimal or 0x-prefixed hex (64 bits); {@link #DEFAULT_SEED} if unset or empty. */
+    static long baseSeed() {
+        String s = System.getProperty("fuzz.seed", "").trim();
+        if (s.isEmpty()) {
+            return DEFAULT_SEED;
+        }
+        return s.startsWith("0x") || s.startsWith("0X") ? Long.parseUnsignedLong(s.substring(2).replace("_", ""), 16)
+                : Long.parseLong(s);
+    }
+
+    private static int intProperty(String key, int otherwise) {
+        String s = System.getProperty(key, "").trim();
+        return s.isEmpty() ? otherwise : Integer.parseInt(s.replace("_", "").replace(",", ""));
+    }
+
+    /** SplitMix64's finalizer: consecutive inputs give unrelated seeds. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -276,14 +451,14 @@ class SegmenterFuzzTest {
         if (log.failure == null) {
             assertThat(s.bytesFed()).isEqualTo(bytes.length);
         }
-        Statistics.label("outcome").collect(outcome(log));
+        outcomes.merge(outcome(log), 1L, Long::sum);
         assertSaneEvents(log, fed);
         long retained = RetainedSize.of(s, o -> o instanceof SegmentListener && !(o instanceof ContainerParser));
         assertThat(retained).as("bytes the segmenter retains").isLessThanOrEqualTo(retainedBound(limits));
         return log;
     }
 
-    /** The failure's kind with offsets and numbers left out, for the statistics jqwik reports. */
+    /** The failure's kind with offsets and numbers left out, for the statistics {@link #fuzz} reports. */
     static String outcome(EventLog log) {
         if (log.failure == null) {
             return log.info == null ? "ok, no init yet" : log.info.passthrough() ? "ok, passthrough" : "ok";
@@ -328,27 +503,73 @@ class SegmenterFuzzTest {
     }
 
     // ---------------------------------------------------------------------------------------------------
-    // Generators
+    // Generators: each draws from the case's Random. Bounded ints pick either bound now and then, as the
+    // boundaries are where parsers break.
 
-    @Provide
-    Arbitrary<Source> validSources() {
-        return Arbitraries.oneOf(recordings(), syntheticWebm(), syntheticMp4());
+    /** Uniform in {@code [min, max]}, with each bound picked one time in 20. */
+    static int between(Random r, int min, int max) {
+        int k = r.nextInt(20);
+        return k == 0 ? min : k == 1 ? max : uniform(r, min, max);
     }
 
-    @Provide
-    Arbitrary<Source> anySources() {
-        return Arbitraries.oneOf(recordings(), recordings(), syntheticWebm(), syntheticMp4(),
-                Combinators.combine(recordings(), mimes()).as((s, m) -> new Source(s.label + " claimed " + m, m,
-                        s.bytes)));
+    static int uniform(Random r, int min, int max) {
+        return (int) (min + Math.floorMod(r.nextLong(), (long) max - min + 1));
     }
 
-    @Provide
-    Arbitrary<Source> mp4Sources() {
-        return Arbitraries.oneOf(Arbitraries.just(fixture("mp4-h264-opus")), syntheticMp4());
+    /** Any int, with 0, 1, -1 and the extremes picked one time in 20. */
+    static int anyInt(Random r) {
+        int[] edges = {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE};
+        return r.nextInt(20) == 0 ? edges[r.nextInt(edges.length)] : r.nextInt();
     }
 
-    private static Arbitrary<Source> recordings() {
-        return Arbitraries.of(Recording.all()).map(SegmenterFuzzTest::fixture);
+    /** Any long, with 0, 1, -1 and the extremes picked one time in 20. */
+    static long anyLong(Random r) {
+        long[] edges = {0, 1, -1, Long.MIN_VALUE, Long.MAX_VALUE};
+        return r.nextInt(20) == 0 ? edges[r.nextInt(edges.length)] : r.nextLong();
+    }
+
+    static byte[] bytes(Random r, int minLength, int maxLength) {
+        byte[] b = new byte[between(r, minLength, maxLength)];
+        r.nextBytes(b);
+        return b;
+    }
+
+    @SafeVarargs
+    static <T> T pick(Random r, T... choices) {
+        return choices[r.nextInt(choices.length)];
+    }
+
+    static <T> T pick(Random r, List<T> choices) {
+        return choices.get(r.nextInt(choices.size()));
+    }
+
+    static Source validSource(Random r) {
+        return switch (r.nextInt(3)) {
+            case 0 -> recording(r);
+            case 1 -> syntheticWebm(r);
+            default -> syntheticMp4(r);
+        };
+    }
+
+    static Source anySource(Random r) {
+        return switch (r.nextInt(5)) {
+            case 0, 1 -> recording(r);
+            case 2 -> syntheticWebm(r);
+            case 3 -> syntheticMp4(r);
+            default -> {
+                Source s = recording(r);
+                String m = mime(r);
+                yield new Source(s.label + " claimed " + m, m, s.bytes);
+            }
+        };
+    }
+
+    static Source mp4Source(Random r) {
+        return r.nextBoolean() ? fixture("mp4-h264-opus") : syntheticMp4(r);
+    }
+
+    private static Source recording(Random r) {
+        return fixture(pick(r, Recording.all()));
     }
 
     static Source fixture(String name) {
@@ -356,34 +577,40 @@ class SegmenterFuzzTest {
         return new Source(name, r.mime(), r.bytes());
     }
 
-    private static Arbitrary<Source> syntheticWebm() {
-        return Arbitraries.longs().map(seed -> new Source("synthetic webm " + seed, "video/webm",
-                SyntheticStreams.webm(new Random(seed))));
+    private static Source syntheticWebm(Random r) {
+        long seed = anyLong(r);
+        return new Source("synthetic webm " + seed, "video/webm", SyntheticStreams.webm(new Random(seed)));
     }
 
-    private static Arbitrary<Source> syntheticMp4() {
-        return Arbitraries.longs().map(seed -> new Source("synthetic mp4 " + seed, "video/mp4",
-                SyntheticStreams.mp4(new Random(seed))));
+    private static Source syntheticMp4(Random r) {
+        long seed = anyLong(r);
+        return new Source("synthetic mp4 " + seed, "video/mp4", SyntheticStreams.mp4(new Random(seed)));
     }
 
-    @Provide
-    Arbitrary<Source> headers() {
-        Recording webm = recording("webm-vp8-opus");
-        Recording mp4 = recording("mp4-h264-opus");
-        byte[] webmInit = Arrays.copyOf(webm.bytes(), initLength(webm));
-        byte[] mp4Init = Arrays.copyOf(mp4.bytes(), initLength(mp4));
-        return Arbitraries.of(
-                new Source("EBML magic", "video/webm", new byte[] {0x1A, 0x45, (byte) 0xDF, (byte) 0xA3}),
-                new Source("EBML header", null, Ebml.header()),
-                new Source("EBML header, Segment", "video/webm", Ebml.cat(Ebml.header(),
-                        Ebml.id(WebmSegmenter.SEGMENT), Ebml.UNKNOWN_SIZE)),
-                new Source("webm init", webm.mime(), webmInit),
-                new Source("webm init, Cluster", webm.mime(), Ebml.cat(webmInit,
-                        Ebml.id(WebmSegmenter.CLUSTER), Ebml.UNKNOWN_SIZE)),
-                new Source("synthetic init", "video/webm", Ebml.vp8OpusInit()),
-                new Source("ftyp", "video/mp4", Mp4.ftyp()),
-                new Source("mp4 init", mp4.mime(), mp4Init),
-                new Source("synthetic mp4 init", null, Mp4.init()));
+    private static volatile List<Source> headers;
+
+    static List<Source> headers() {
+        List<Source> h = headers;
+        if (h == null) {
+            Recording webm = recording("webm-vp8-opus");
+            Recording mp4 = recording("mp4-h264-opus");
+            byte[] webmInit = Arrays.copyOf(webm.bytes(), initLength(webm));
+            byte[] mp4Init = Arrays.copyOf(mp4.bytes(), initLength(mp4));
+            h = List.of(
+                    new Source("EBML magic", "video/webm", new byte[] {0x1A, 0x45, (byte) 0xDF, (byte) 0xA3}),
+                    new Source("EBML header", null, Ebml.header()),
+                    new Source("EBML header, Segment", "video/webm", Ebml.cat(Ebml.header(),
+                            Ebml.id(WebmSegmenter.SEGMENT), Ebml.UNKNOWN_SIZE)),
+                    new Source("webm init", webm.mime(), webmInit),
+                    new Source("webm init, Cluster", webm.mime(), Ebml.cat(webmInit,
+                            Ebml.id(WebmSegmenter.CLUSTER), Ebml.UNKNOWN_SIZE)),
+                    new Source("synthetic init", "video/webm", Ebml.vp8OpusInit()),
+                    new Source("ftyp", "video/mp4", Mp4.ftyp()),
+                    new Source("mp4 init", mp4.mime(), mp4Init),
+                    new Source("synthetic mp4 init", null, Mp4.init()));
+            headers = h;
+        }
+        return h;
     }
 
     private static int initLength(Recording r) {
@@ -391,79 +618,97 @@ class SegmenterFuzzTest {
         return Integer.parseInt(log.lines().get(0).split(" ")[1]);
     }
 
-    @Provide
-    Arbitrary<String> mimes() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("video/webm;codecs=vp8,opus", "video/webm", "audio/webm;codecs=opus",
-                        "video/x-matroska;codecs=avc1,opus", "video/mp4;codecs=avc1,opus", "video/mp4", "audio/ogg",
-                        "application/octet-stream", "", ";", "/", "video/", "vidéo/webm\u0000\u202e", "mp4", "webm"),
-                Arbitraries.strings().ofMaxLength(200),
-                Arbitraries.just(null));
+    private static final String[] MIMES = {"video/webm;codecs=vp8,opus", "video/webm", "audio/webm;codecs=opus",
+            "video/x-matroska;codecs=avc1,opus", "video/mp4;codecs=avc1,opus", "video/mp4", "audio/ogg",
+            "application/octet-stream", "", ";", "/", "video/", "vidéo/webm\u0000\u202e", "mp4", "webm"};
+
+    /** A known MIME type, a random string of up to 200 chars, or none, one time in three each. */
+    static String mime(Random r) {
+        return switch (r.nextInt(3)) {
+            case 0 -> pick(r, MIMES);
+            case 1 -> string(r, 200);
+            default -> null;
+        };
     }
 
-    @Provide
-    Arbitrary<byte[]> ebmlSizes() {
-        Arbitrary<byte[]> any = Combinators.combine(Arbitraries.integers().between(1, 8), Arbitraries.longs())
-                .as((n, v) -> {
-                    byte[] b = new byte[n];
-                    for (int k = 0; k < n; k++) {
-                        b[k] = (byte) (v >>> (8 * k));
-                    }
-                    b[0] = (byte) (b[0] & (0xFF >>> n) | (0x80 >>> (n - 1)));
-                    return b;
-                });
-        return Arbitraries.oneOf(any, any,
-                Arbitraries.of(Ebml.UNKNOWN_SIZE, new byte[] {(byte) 0xFF}, new byte[] {0x40, 0x00},
-                        Ebml.size(LIMITS.maxElementBytes()), Ebml.size(LIMITS.maxElementBytes() + 1L),
-                        Ebml.size(LIMITS.maxInitSegmentBytes()), Ebml.size((1L << 56) - 2),
-                        new byte[] {0x08, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF},
-                        new byte[] {0x00, 0x00}));
+    /** Up to {@code maxLength} chars: printable ASCII, control chars, Latin to CJK, or any UTF-16 unit. */
+    static String string(Random r, int maxLength) {
+        char[] c = new char[between(r, 0, maxLength)];
+        for (int k = 0; k < c.length; k++) {
+            c[k] = (char) switch (r.nextInt(4)) {
+                case 0 -> uniform(r, 0x20, 0x7E);
+                case 1 -> r.nextInt(8) == 0 ? 0x7F : r.nextInt(0x20);
+                case 2 -> uniform(r, 0x80, 0x9FFF);
+                default -> r.nextInt(0x10000);
+            };
+        }
+        return new String(c);
     }
 
-    @Provide
-    Arbitrary<byte[]> boxSizes() {
-        Arbitrary<byte[]> u32 = Arbitraries.longs().between(0, 0xFFFFFFFFL).map(Mp4::u32);
-        Arbitrary<byte[]> small = Arbitraries.longs().between(0, 9000).map(Mp4::u32);
-        Arbitrary<byte[]> large = Arbitraries.longs().map(v -> Mp4.cat(Mp4.u32(1), Mp4.u64(v)));
-        Arbitrary<byte[]> largeSmall = Arbitraries.longs().between(0, 9000).map(v -> Mp4.cat(Mp4.u32(1), Mp4.u64(v)));
-        return Arbitraries.oneOf(u32, small, large, largeSmall,
-                Arbitraries.of(Mp4.u32(0), Mp4.u32(LIMITS.maxElementBytes()), Mp4.u32(LIMITS.maxElementBytes() + 1L),
-                        Mp4.u32(LIMITS.maxInitSegmentBytes() + 1L), Mp4.cat(Mp4.u32(1), Mp4.u64(Long.MIN_VALUE)),
-                        Mp4.cat(Mp4.u32(1), Mp4.u64(-1)), Mp4.cat(Mp4.u32(1), Mp4.u64(0))));
+    /** An EBML size varint of 1 to 8 bytes and any value two times in three, else a notable one. */
+    static byte[] ebmlSize(Random r) {
+        if (r.nextInt(3) < 2) {
+            int n = between(r, 1, 8);
+            long v = anyLong(r);
+            byte[] b = new byte[n];
+            for (int k = 0; k < n; k++) {
+                b[k] = (byte) (v >>> (8 * k));
+            }
+            b[0] = (byte) (b[0] & (0xFF >>> n) | (0x80 >>> (n - 1)));
+            return b;
+        }
+        return pick(r, Ebml.UNKNOWN_SIZE, new byte[] {(byte) 0xFF}, new byte[] {0x40, 0x00},
+                Ebml.size(LIMITS.maxElementBytes()), Ebml.size(LIMITS.maxElementBytes() + 1L),
+                Ebml.size(LIMITS.maxInitSegmentBytes()), Ebml.size((1L << 56) - 2),
+                new byte[] {0x08, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF},
+                new byte[] {0x00, 0x00}).clone();
     }
 
-    @Provide
-    Arbitrary<Integer> elementIds() {
-        return Arbitraries.oneOf(
-                Arbitraries.of(WebmSegmenter.SEGMENT, WebmSegmenter.CLUSTER, WebmSegmenter.TRACKS,
-                        WebmSegmenter.TRACK_ENTRY, WebmSegmenter.CODEC_PRIVATE, WebmSegmenter.CODEC_ID,
-                        WebmSegmenter.SIMPLE_BLOCK, WebmSegmenter.BLOCK_GROUP, WebmSegmenter.BLOCK,
-                        WebmSegmenter.TIMESTAMP, WebmSegmenter.VOID, WebmSegmenter.EBML, 0x4DBB),
-                Arbitraries.of("moov", "moof", "mdat", "trak", "traf", "trun", "free", "uuid", "ftyp")
-                        .map(Mp4Segmenter::type),
-                Arbitraries.integers());
+    /** A box size: any u32, a small u32, any largesize, a small largesize, or a notable one; 1 in 5 each. */
+    static byte[] boxSize(Random r) {
+        return switch (r.nextInt(5)) {
+            case 0 -> Mp4.u32(r.nextInt(20) == 0 ? pick(r, 0L, 1L, 8L, 0xFFFFFFFFL) : r.nextLong() & 0xFFFFFFFFL);
+            case 1 -> Mp4.u32(between(r, 0, 9000));
+            case 2 -> Mp4.cat(Mp4.u32(1), Mp4.u64(anyLong(r)));
+            case 3 -> Mp4.cat(Mp4.u32(1), Mp4.u64(between(r, 0, 9000)));
+            default -> pick(r, Mp4.u32(0), Mp4.u32(LIMITS.maxElementBytes()), Mp4.u32(LIMITS.maxElementBytes() + 1L),
+                    Mp4.u32(LIMITS.maxInitSegmentBytes() + 1L), Mp4.cat(Mp4.u32(1), Mp4.u64(Long.MIN_VALUE)),
+                    Mp4.cat(Mp4.u32(1), Mp4.u64(-1)), Mp4.cat(Mp4.u32(1), Mp4.u64(0)));
+        };
     }
 
-    @Provide
-    Arbitrary<List<Mutation>> mutations() {
-        return mutation().list().ofMinSize(1).ofMaxSize(8);
+    private static final int[] WEBM_IDS = {WebmSegmenter.SEGMENT, WebmSegmenter.CLUSTER, WebmSegmenter.TRACKS,
+            WebmSegmenter.TRACK_ENTRY, WebmSegmenter.CODEC_PRIVATE, WebmSegmenter.CODEC_ID, WebmSegmenter.SIMPLE_BLOCK,
+            WebmSegmenter.BLOCK_GROUP, WebmSegmenter.BLOCK, WebmSegmenter.TIMESTAMP, WebmSegmenter.VOID,
+            WebmSegmenter.EBML, 0x4DBB};
+
+    /** A known WebM element ID, a known box type, or any int, one time in three each. */
+    static int elementId(Random r) {
+        return switch (r.nextInt(3)) {
+            case 0 -> WEBM_IDS[r.nextInt(WEBM_IDS.length)];
+            case 1 -> Mp4Segmenter.type(pick(r, "moov", "moof", "mdat", "trak", "traf", "trun", "free", "uuid", "ftyp"));
+            default -> anyInt(r);
+        };
     }
 
-    @Provide
-    Arbitrary<List<Mutation>> fewMutations() {
-        return mutation().list().ofMaxSize(6);
+    /** {@code min} to {@code max} mutations (uniformly many). */
+    static List<Mutation> mutations(Random r, int min, int max) {
+        int n = uniform(r, min, max);
+        List<Mutation> list = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            list.add(mutation(r));
+        }
+        return list;
     }
 
-    private static Arbitrary<Mutation> mutation() {
+    static Mutation mutation(Random r) {
+        Mutation.Kind kind = pick(r, Mutation.Kind.values());
         // Half the mutations land in the first KiB, where the headers that matter most are.
-        Arbitrary<Integer> where = Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.integers().between(0, 1023).withDistribution(RandomDistribution.uniform())),
-                Tuple.of(1, Arbitraries.integers().greaterOrEqual(0).withDistribution(RandomDistribution.uniform())))
-                .withoutEdgeCases();
-        return Combinators.combine(Arbitraries.of(Mutation.Kind.values()), where,
-                Arbitraries.integers().withoutEdgeCases(),
-                Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(16))
-                .as(Mutation::new);
+        int where = r.nextBoolean() ? uniform(r, 0, 1023) : uniform(r, 0, Integer.MAX_VALUE);
+        int arg = r.nextInt();
+        byte[] bytes = new byte[uniform(r, 1, 16)];
+        r.nextBytes(bytes);
+        return new Mutation(kind, where, arg, bytes);
     }
 
     /** One change to a byte stream; positions wrap around the stream's length. */
