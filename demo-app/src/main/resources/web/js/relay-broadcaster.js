@@ -107,10 +107,12 @@ export class RelayBroadcaster {
           reject(new Error(`Could not connect to the relay (${why}).`));
           return;
         }
-        this.onStatus(`Connection lost (${why}); reconnecting in ${(this.retryMs / 1000).toFixed(1)} s`, 'reconnecting');
+        // Jittered, like the viewers' reconnects: clients cut off at once should not return at once.
+        const delay = this.retryMs * (0.5 + Math.random());
+        this.onStatus(`Connection lost (${why}); reconnecting in ${(delay / 1000).toFixed(1)} s`, 'reconnecting');
         this.retryTimer = setTimeout(() => {
           this.connect().then(resolve, () => {});
-        }, this.retryMs);
+        }, delay);
         this.retryMs = Math.min(this.retryMs * 2, 10000);
       };
     });

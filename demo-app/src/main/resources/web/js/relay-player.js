@@ -65,7 +65,8 @@ export class RelayPlayer {
       if (this.ws !== ws) return;
       this.onStatus(`disconnected (${e.code}${e.reason ? ': ' + e.reason : ''})`);
       if (!this.closed) {
-        setTimeout(() => { if (!this.closed) this.connect(); }, this.retryMs);
+        // Jittered, so that an audience cut off at once (a relay restart) does not come back at once.
+        setTimeout(() => { if (!this.closed) this.connect(); }, this.retryMs * (0.5 + Math.random()));
         this.retryMs = Math.min(this.retryMs * 2, 10000);
       }
     };
