@@ -1,14 +1,6 @@
 package io.wsvideo.relay;
 
-import io.wsvideo.relay.media.MalformedStreamException;
-import io.wsvideo.relay.media.SegmentListener;
-import io.wsvideo.relay.media.Segmenter;
-import io.wsvideo.relay.media.SegmenterLimits;
-import io.wsvideo.relay.media.StreamInfo;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Shared helpers for hub tests: a manual clock, a recording publisher peer, the segmenter's view. */
@@ -42,30 +34,6 @@ final class HubTestSupport {
                 this.reason = reason;
             }
         }
-    }
-
-    /** What the segmenter says of a whole stream: init end, random access points, stream info. */
-    record Analysis(long initEnd, List<Long> raps, StreamInfo info) {
-    }
-
-    static Analysis analyse(byte[] stream, String mime) throws MalformedStreamException {
-        long[] init = {-1};
-        StreamInfo[] info = {null};
-        List<Long> raps = new ArrayList<>();
-        Segmenter s = Segmenter.create(mime, SegmenterLimits.defaults(), new SegmentListener() {
-            @Override
-            public void onInitSegment(long endOffset, StreamInfo i) {
-                init[0] = endOffset;
-                info[0] = i;
-            }
-
-            @Override
-            public void onRandomAccessPoint(long segmentOffset) {
-                raps.add(segmentOffset);
-            }
-        });
-        s.feed(ByteBuffer.wrap(stream));
-        return new Analysis(init[0], raps, info[0]);
     }
 
     static boolean startsWith(byte[] a, byte[] prefix) {

@@ -1,12 +1,10 @@
 package io.wsvideo.relay;
 
-import static io.wsvideo.relay.HubTestSupport.analyse;
 import static io.wsvideo.relay.HubTestSupport.assertSameBytes;
 import static io.wsvideo.relay.HubTestSupport.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.wsvideo.relay.HubTestSupport.Analysis;
 import io.wsvideo.relay.HubTestSupport.ManualClock;
 import io.wsvideo.relay.HubTestSupport.RecordingPeer;
 import io.wsvideo.relay.media.SegmentListener;
@@ -14,6 +12,7 @@ import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
 import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.testing.Recording;
+import io.wsvideo.relay.testing.StreamAnalysis;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -107,7 +106,7 @@ class RelayHubTest {
         Recording rec = Recording.load("webm-vp8-opus-long");
         byte[] all = rec.bytes();
         List<ByteBuffer> chunks = rec.chunks();
-        Analysis analysis = analyse(all, rec.mime());
+        StreamAnalysis analysis = StreamAnalysis.of(all, rec.mime());
         long[] lastRapAfter = lastRapAfterEachChunk(chunks, rec.mime());
         byte[] init = Arrays.copyOf(all, (int) analysis.initEnd());
         Random random = new Random(42);
@@ -127,7 +126,7 @@ class RelayHubTest {
                 byte[] expected = concat(init, Arrays.copyOfRange(all, (int) expectedStart, all.length));
                 assertSameBytes(late.bytesOfLastStream(), expected);
                 // And the joiner's own stream parses as init + a keyframe segment first.
-                Analysis joined = analyse(late.bytesOfLastStream(), rec.mime());
+                StreamAnalysis joined = StreamAnalysis.of(late.bytesOfLastStream(), rec.mime());
                 assertThat(joined.raps()).isNotEmpty();
                 assertThat(joined.raps().get(0)).isEqualTo(joined.initEnd());
             }
@@ -182,7 +181,7 @@ class RelayHubTest {
             assertThat(slow.texts()).anyMatch(t -> t.contains("\"type\":\"skip\""));
             // After the skip notice, media resumes exactly at a keyframe segment and runs to the end.
             byte[] all = rec.bytes();
-            Analysis analysis = analyse(all, rec.mime());
+            StreamAnalysis analysis = StreamAnalysis.of(all, rec.mime());
             byte[] afterSkip = bytesAfterLastSkip(slow);
             long start = all.length - afterSkip.length;
             assertThat(analysis.raps()).contains(start);

@@ -1,6 +1,7 @@
 package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.testing.StreamAnalysis;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class StreamChecker {
     /** One published stream: its bytes, where its init segment ends, and its random access points. */
     public record Published(byte[] bytes, long initEnd, Set<Long> raps) {
         public static Published of(byte[] bytes, String mime) throws MalformedStreamException {
-            HubTestSupport.Analysis a = HubTestSupport.analyse(bytes, mime);
+            StreamAnalysis a = StreamAnalysis.of(bytes, mime);
             return new Published(bytes, a.initEnd(), new TreeSet<>(a.raps()));
         }
     }

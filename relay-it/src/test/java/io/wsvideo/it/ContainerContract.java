@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.wsvideo.it.Webapps.App;
 import io.wsvideo.relay.testing.Recording;
+import io.wsvideo.relay.testing.StreamAnalysis;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -116,7 +117,7 @@ abstract class ContainerContract {
     void aLateViewerGetsTheStreamMessageTheInitSegmentAndMediaFromTheLastKeyframe() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
         byte[] all = rec.bytes();
-        Media.Analysis analysis = Media.analyse(all, rec.mime());
+        StreamAnalysis analysis = StreamAnalysis.of(all, rec.mime());
         List<ByteBuffer> chunks = rec.chunks();
         int joinAfter = 20; // 2.4 s in: two keyframes have gone by
 
@@ -132,8 +133,8 @@ abstract class ContainerContract {
         publishAll(publisher, chunks.subList(joinAfter, chunks.size()));
 
         long start = Media.lastRandomAccessPointAfter(rec, joinAfter);
-        assertThat(start).as("a keyframe cluster after the first").isGreaterThan(analysis.randomAccessPoints().get(0));
-        assertThat(analysis.randomAccessPoints()).contains(start);
+        assertThat(start).as("a keyframe cluster after the first").isGreaterThan(analysis.raps().get(0));
+        assertThat(analysis.raps()).contains(start);
         byte[] expected = Media.concat(Arrays.copyOf(all, (int) analysis.initEnd()),
                 Arrays.copyOfRange(all, (int) start, all.length));
         WsClient.await(() -> late.bytes().length >= expected.length, "the late viewer gets init + media");

@@ -6,7 +6,6 @@ import io.wsvideo.relay.media.SegmenterLimits;
 import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.testing.Recording;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,28 +13,6 @@ import java.util.List;
 final class Media {
 
     private Media() {
-    }
-
-    /** Where the init segment ends and where every random access point starts, in the whole stream. */
-    record Analysis(long initEnd, List<Long> randomAccessPoints) {
-    }
-
-    static Analysis analyse(byte[] stream, String mime) throws Exception {
-        long[] init = {-1};
-        List<Long> raps = new ArrayList<>();
-        Segmenter s = Segmenter.create(mime, SegmenterLimits.defaults(), new SegmentListener() {
-            @Override
-            public void onInitSegment(long endOffset, StreamInfo info) {
-                init[0] = endOffset;
-            }
-
-            @Override
-            public void onRandomAccessPoint(long segmentOffset) {
-                raps.add(segmentOffset);
-            }
-        });
-        s.feed(ByteBuffer.wrap(stream));
-        return new Analysis(init[0], raps);
     }
 
     /** The last random access point the segmenter had reported once chunks {@code [0, count)} were fed. */

@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayConfig;
-import io.wsvideo.relay.media.SegmentListener;
-import io.wsvideo.relay.media.Segmenter;
-import io.wsvideo.relay.media.SegmenterLimits;
-import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.redis.ClusterNode.TestPeer;
 import io.wsvideo.relay.testing.Recording;
+import io.wsvideo.relay.testing.StreamAnalysis;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -92,15 +88,15 @@ class RedisRestartTest {
             assertThat(onA.count("ended")).isZero();
 
             // B and C: init segment, then everything from a keyframe on, to the end.
-            Analysis an = analyse(all, rec.mime());
-            byte[] init = Arrays.copyOf(all, (int) an.initEnd);
+            StreamAnalysis an = StreamAnalysis.of(all, rec.mime());
+            byte[] init = Arrays.copyOf(all, (int) an.initEnd());
             for (TestViewer v : List.of(onB, onC)) {
                 await("the rest of the stream", 10_000,
                         () -> endsWith(v.bytesOfLastStream(), Arrays.copyOfRange(all, all.length - 100, all.length)));
                 byte[] got = v.bytesOfLastStream();
                 assertThat(Arrays.copyOf(got, init.length)).isEqualTo(init);
                 long from = all.length - (got.length - init.length);
-                assertThat(an.raps).contains(from);
+                assertThat(an.raps()).contains(from);
                 assertThat(Arrays.copyOfRange(got, init.length, got.length))
                         .isEqualTo(Arrays.copyOfRange(all, (int) from, all.length));
             }
@@ -145,24 +141,4 @@ class RedisRestartTest {
                 && Arrays.equals(a, a.length - suffix.length, a.length, suffix, 0, suffix.length);
     }
 
-    private record Analysis(long initEnd, List<Long> raps) {
-    }
-
-    private static Analysis analyse(byte[] stream, String mime) throws Exception {
-        long[] init = {-1};
-        List<Long> raps = new ArrayList<>();
-        Segmenter s = Segmenter.create(mime, SegmenterLimits.defaults(), new SegmentListener() {
-            @Override
-            public void onInitSegment(long endOffset, StreamInfo info) {
-                init[0] = endOffset;
-            }
-
-            @Override
-            public void onRandomAccessPoint(long segmentOffset) {
-                raps.add(segmentOffset);
-            }
-        });
-        s.feed(ByteBuffer.wrap(stream));
-        return new Analysis(init[0], raps);
-    }
 }
