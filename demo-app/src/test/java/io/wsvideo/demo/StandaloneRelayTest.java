@@ -131,6 +131,10 @@ class StandaloneRelayTest {
     @Test
     void aSecondPublisherOnABusyChannelIsRefusedWith1008() throws Exception {
         WsClient first = WsClient.connect(ws("/relay/publish/busy"));
+        // The handshake's answer can reach the client before the server's onOpen ran: "first" is the one
+        // the hub took, so wait for it before the second one tries.
+        WsClient.await(Duration.ofSeconds(5), () -> server.hub().stats(false).channel("busy") != null
+                && server.hub().stats(false).channel("busy").live());
         WsClient second = WsClient.connect(ws("/relay/publish/busy"));
         WsClient.Close reason = second.awaitClose(Duration.ofSeconds(5));
         assertThat(reason.code()).isEqualTo(1008);
