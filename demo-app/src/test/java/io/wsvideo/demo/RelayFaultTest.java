@@ -103,11 +103,24 @@ class RelayFaultTest {
             int drops = 5;
             int busyAnswers = 0;
             for (int round = 0; round < drops; round++) {
+                // The previous round's probe was reset too: wait until the relay noticed, or this publisher
+                // would be told "channel busy".
+                awaitTrue(WAIT, () -> {
+                    var ch = server.hub().stats(false).channel("again");
+                    return ch == null || !ch.live();
+                }, "the channel free again");
+                var before = server.hub().stats(false).channel("again");
+                long chunksBefore = before == null ? 0 : before.chunksIn();
                 RawWs p = RawWs.open("127.0.0.1", server.port(), publishPath("again", rec.mime()), Map.of());
                 List<ByteBuffer> chunks = rec.chunks();
-                for (ByteBuffer c : chunks.subList(0, chunks.size() / 2)) {
+                int half = chunks.size() / 2;
+                for (ByteBuffer c : chunks.subList(0, half)) {
                     p.sendBinary(c);
                 }
+                // A reset throws away whatever the server's kernel holds unread: let the relay take the half
+                // stream first, so that each round is a stream that really started and then vanished.
+                awaitTrue(WAIT, () -> server.hub().stats(false).channel("again").chunksIn() >= chunksBefore + half,
+                        "the relay received the half stream");
                 p.abort();
                 // Reconnect at once, as a broadcaster page does: until the relay has noticed the drop the channel
                 // is still busy (1008), so retry briefly.
@@ -136,11 +149,13 @@ class RelayFaultTest {
                     Thread.sleep(20);
                 }
             }
-            RawWs last = RawWs.open("127.0.0.1", server.port(), publishPath("again", rec.mime()), Map.of());
+            // Only once the relay has noticed the last aborted probe is the channel free: opening the last
+            // publisher before that would be answered "channel busy".
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (viewer.summary().ended() < 2 * drops && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
+            RawWs last = RawWs.open("127.0.0.1", server.port(), publishPath("again", rec.mime()), Map.of());
             long halfStreams = viewer.mediaBytes();
             for (ByteBuffer c : rec.chunks()) {
                 last.sendBinary(c);
