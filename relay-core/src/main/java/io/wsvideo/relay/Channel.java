@@ -1,12 +1,12 @@
 package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.MalformedStreamException;
-import io.wsvideo.relay.media.Mp4AudioDurationFix;
 import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
 import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.media.TrackInfo;
+import io.wsvideo.relay.media.internal.Mp4AudioDurationFix;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

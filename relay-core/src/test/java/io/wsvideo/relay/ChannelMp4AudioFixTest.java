@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.relay.HubTestSupport.ManualClock;
 import io.wsvideo.relay.HubTestSupport.RecordingPeer;
-import io.wsvideo.relay.media.Mp4AudioDurationFix;
+import io.wsvideo.relay.media.internal.Mp4AudioDurationFix;
 import io.wsvideo.relay.testing.Recording;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

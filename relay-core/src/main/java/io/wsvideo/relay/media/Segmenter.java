@@ -1,5 +1,9 @@
 package io.wsvideo.relay.media;
 
+import io.wsvideo.relay.media.internal.ContainerParser;
+import io.wsvideo.relay.media.internal.Malformed;
+import io.wsvideo.relay.media.internal.Mp4Segmenter;
+import io.wsvideo.relay.media.internal.WebmSegmenter;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.wsvideo.relay.media;
 
+import io.wsvideo.relay.media.internal.Malformed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -43,8 +44,11 @@ public final class StreamInfo {
                 mimeHint == null ? "unrecognised stream and no MIME type given" : null, true);
     }
 
-    /** Decides playability from the tracks; only video and audio tracks take part. */
-    static StreamInfo of(Container container, List<TrackInfo> tracks) {
+    /**
+     * The description of a parsed stream (the segmenter builds it from the init segment); decides playability
+     * from the tracks, of which only video and audio take part.
+     */
+    public static StreamInfo of(Container container, List<TrackInfo> tracks) {
         Objects.requireNonNull(container, "container");
         List<String> video = new ArrayList<>();
         List<String> audio = new ArrayList<>();

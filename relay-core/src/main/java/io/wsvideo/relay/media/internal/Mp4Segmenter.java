@@ -1,8 +1,14 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Malformed.fourcc;
-import static io.wsvideo.relay.media.Malformed.invalid;
+import static io.wsvideo.relay.media.internal.Malformed.fourcc;
+import static io.wsvideo.relay.media.internal.Malformed.invalid;
+import static io.wsvideo.relay.media.internal.Mp4Box.*;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.TrackInfo;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,57 +24,7 @@ import java.util.Map;
  * access, so they are held whole (bounded by {@link SegmenterLimits#maxInitSegmentBytes()}) and parsed once
  * complete; {@code mdat} and everything else is streamed over without being held.
  */
-final class Mp4Segmenter implements ContainerParser {
-
-    // Box types, named as in ISO/IEC 14496-12 and the codec bindings.
-    static final int FTYP = type("ftyp");
-    static final int MOOV = type("moov");
-    static final int TRAK = type("trak");
-    static final int TKHD = type("tkhd");
-    static final int MDIA = type("mdia");
-    static final int MDHD = type("mdhd");
-    static final int HDLR = type("hdlr");
-    static final int MINF = type("minf");
-    static final int STBL = type("stbl");
-    static final int STSD = type("stsd");
-    static final int MVEX = type("mvex");
-    static final int TREX = type("trex");
-    static final int MOOF = type("moof");
-    static final int TRAF = type("traf");
-    static final int TFHD = type("tfhd");
-    static final int TFDT = type("tfdt");
-    static final int TRUN = type("trun");
-    static final int MDAT = type("mdat");
-    static final int UUID = type("uuid");
-    static final int AVC1 = type("avc1");
-    static final int AVC3 = type("avc3");
-    static final int AVCC = type("avcC");
-    static final int VP09 = type("vp09");
-    static final int VPCC = type("vpcC");
-    static final int AV01 = type("av01");
-    static final int AV1C = type("av1C");
-    static final int OPUS = type("Opus");
-    static final int MP4A = type("mp4a");
-
-    // hdlr handler_type values.
-    static final int VIDE = type("vide");
-    static final int SOUN = type("soun");
-
-    // tfhd flags.
-    static final int BASE_DATA_OFFSET_PRESENT = 0x000001;
-    static final int SAMPLE_DESCRIPTION_INDEX_PRESENT = 0x000002;
-    static final int DEFAULT_SAMPLE_DURATION_PRESENT = 0x000008;
-    static final int DEFAULT_SAMPLE_SIZE_PRESENT = 0x000010;
-    static final int DEFAULT_SAMPLE_FLAGS_PRESENT = 0x000020;
-    static final int DEFAULT_BASE_IS_MOOF = 0x020000;
-
-    // trun flags.
-    static final int DATA_OFFSET_PRESENT = 0x000001;
-    static final int FIRST_SAMPLE_FLAGS_PRESENT = 0x000004;
-    static final int SAMPLE_DURATION_PRESENT = 0x000100;
-    static final int SAMPLE_SIZE_PRESENT = 0x000200;
-    static final int SAMPLE_FLAGS_PRESENT = 0x000400;
-    static final int SAMPLE_COMPOSITION_TIME_OFFSETS_PRESENT = 0x000800;
+public final class Mp4Segmenter implements ContainerParser {
 
     // Sample flags (8.8.3.1).
     static final int SAMPLE_IS_NON_SYNC_SAMPLE = 0x00010000;
@@ -79,10 +35,6 @@ final class Mp4Segmenter implements ContainerParser {
     /** Bytes of VisualSampleEntry and AudioSampleEntry (version 0) fields before their child boxes. */
     static final int VISUAL_SAMPLE_ENTRY_SIZE = 78;
     static final int AUDIO_SAMPLE_ENTRY_SIZE = 28;
-
-    private static final int HEADER_SIZE = 8;
-    private static final int LARGE_HEADER_SIZE = 16;
-    private static final int USERTYPE_SIZE = 16;
 
     private enum State {
         HEADER, BUFFER, SKIP, SKIP_TO_END
@@ -96,9 +48,7 @@ final class Mp4Segmenter implements ContainerParser {
     private long pos;
 
     // The top-level box header being read.
-    private final byte[] header = new byte[LARGE_HEADER_SIZE + USERTYPE_SIZE];
-    private int headerLength;
-    private int headerNeeded = HEADER_SIZE;
+    private final Mp4Box.Header header = new Mp4Box.Header();
     private long boxStart;
     private int boxType;
 
@@ -111,13 +61,9 @@ final class Mp4Segmenter implements ContainerParser {
     private StreamInfo info;
     private int primaryTrack = -1;
 
-    Mp4Segmenter(SegmenterLimits limits, SegmentListener listener) {
+    public Mp4Segmenter(SegmenterLimits limits, SegmentListener listener) {
         this.limits = limits;
         this.listener = listener;
-    }
-
-    static int type(String fourcc) {
-        return fourcc.charAt(0) << 24 | fourcc.charAt(1) << 16 | fourcc.charAt(2) << 8 | fourcc.charAt(3);
     }
 
     @Override
@@ -131,21 +77,12 @@ final class Mp4Segmenter implements ContainerParser {
         while (i < to) {
             switch (state) {
                 case HEADER -> {
-                    if (headerLength == 0) {
+                    if (!header.started()) {
                         boxStart = pos;
                     }
-                    header[headerLength++] = buf.get(i++);
                     pos++;
-                    if (headerLength == HEADER_SIZE) {
-                        boxType = i32(header, 4);
-                        if (u32(header, 0) == 1) {
-                            headerNeeded = LARGE_HEADER_SIZE;
-                        }
-                        if (boxType == UUID) {
-                            headerNeeded += USERTYPE_SIZE;
-                        }
-                    }
-                    if (headerLength == headerNeeded) {
+                    if (header.add(buf.get(i++))) {
+                        boxType = header.type();
                         onHeader();
                     }
                 }
@@ -187,14 +124,13 @@ final class Mp4Segmenter implements ContainerParser {
 
     private void nextBox() {
         state = State.HEADER;
-        headerLength = 0;
-        headerNeeded = HEADER_SIZE;
+        header.reset();
     }
 
     private void onHeader() throws MalformedStreamException {
-        long size32 = u32(header, 0);
-        boolean toEnd = size32 == 0;
-        long size = size32 == 1 ? i64(header, 8) : size32;
+        boolean toEnd = header.toEnd();
+        long size = header.size();
+        int headerLength = header.length();
         String name = fourcc(boxType);
         if (size < 0) {
             throw invalid("box '%s' at offset %d declares a size over 2^63", name, boxStart);
@@ -237,7 +173,7 @@ final class Mp4Segmenter implements ContainerParser {
         remaining = size - headerLength;
         if (hold) {
             box = new byte[(int) size];
-            System.arraycopy(header, 0, box, 0, headerLength);
+            header.copyTo(box);
             boxLength = headerLength;
         }
         if (remaining == 0) {
@@ -267,10 +203,11 @@ final class Mp4Segmenter implements ContainerParser {
 
     // ---- moov ----
 
-    private void parseMoov(byte[] b) throws MalformedStreamException {
+    private void parseMoov(byte[] held) throws MalformedStreamException {
+        ByteBuffer b = ByteBuffer.wrap(held);
         Map<Integer, int[]> trex = new HashMap<>(); // track_ID -> {duration, size, flags}
         List<Track> parsed = new ArrayList<>();
-        children(b, headerSize(b, 0), b.length, 2, (type, payload, end, depth) -> {
+        children(b, payload(b, 0), b.capacity(), 2, (type, payload, end, depth) -> {
             if (type == TRAK) {
                 if (parsed.size() == SegmenterLimits.MAX_TRACKS) {
                     throw invalid("more than %d tracks", SegmenterLimits.MAX_TRACKS);
@@ -310,7 +247,7 @@ final class Mp4Segmenter implements ContainerParser {
         moovInfo = StreamInfo.of(StreamInfo.Container.MP4, infos);
     }
 
-    private Track parseTrak(byte[] b, int payload, int end, int depth) throws MalformedStreamException {
+    private Track parseTrak(ByteBuffer b, int payload, int end, int depth) throws MalformedStreamException {
         Track t = new Track();
         int[] handler = {0};
         int[] entry = {0, -1, -1, 0}; // type, payload, end, depth of the first sample entry
@@ -385,7 +322,7 @@ final class Mp4Segmenter implements ContainerParser {
         return t;
     }
 
-    private String sampleEntryCodec(byte[] b, int entryType, int from, int to, int depth)
+    private String sampleEntryCodec(ByteBuffer b, int entryType, int from, int to, int depth)
             throws MalformedStreamException {
         if (entryType == OPUS) {
             return "opus";
@@ -399,11 +336,11 @@ final class Mp4Segmenter implements ContainerParser {
                 return;
             }
             if ((entryType == AVC1 || entryType == AVC3) && type == AVCC) {
-                codec[0] = CodecStrings.avc(fourcc(entryType), b, p, e - p);
+                codec[0] = CodecStrings.avc(fourcc(entryType), bytes(b, p, e), 0, e - p);
             } else if (entryType == VP09 && type == VPCC) {
-                codec[0] = CodecStrings.vpcC(b, p + 4, e - p - 4); // after FullBox version and flags
+                codec[0] = p + 4 > e ? null : CodecStrings.vpcC(bytes(b, p + 4, e), 0, e - p - 4); // after FullBox version and flags
             } else if (entryType == AV01 && type == AV1C) {
-                codec[0] = CodecStrings.av1(b, p, e - p);
+                codec[0] = CodecStrings.av1(bytes(b, p, e), 0, e - p);
             }
         });
         return codec[0];
@@ -411,9 +348,10 @@ final class Mp4Segmenter implements ContainerParser {
 
     // ---- moof ----
 
-    private void parseMoof(byte[] b, long moofOffset) throws MalformedStreamException {
+    private void parseMoof(byte[] held, long moofOffset) throws MalformedStreamException {
+        ByteBuffer b = ByteBuffer.wrap(held);
         List<Fragment> fragments = new ArrayList<>();
-        children(b, headerSize(b, 0), b.length, 2, (type, payload, end, depth) -> {
+        children(b, payload(b, 0), b.capacity(), 2, (type, payload, end, depth) -> {
             if (type == TRAF) {
                 fragments.add(parseTraf(b, payload, end, depth));
             }
@@ -458,7 +396,7 @@ final class Mp4Segmenter implements ContainerParser {
         }
     }
 
-    private Fragment parseTraf(byte[] b, int payload, int end, int depth) throws MalformedStreamException {
+    private Fragment parseTraf(ByteBuffer b, int payload, int end, int depth) throws MalformedStreamException {
         Fragment f = new Fragment();
         children(b, payload, end, depth + 1, (type, p, e, d) -> {
             if (type == TFHD) {
@@ -519,7 +457,7 @@ final class Mp4Segmenter implements ContainerParser {
     }
 
     /** Null for a run with no samples: it has nothing to report. */
-    private Run parseTrun(byte[] b, int p, int e, Fragment f) throws MalformedStreamException {
+    private Run parseTrun(ByteBuffer b, int p, int e, Fragment f) throws MalformedStreamException {
         need(b, p, e, 8, TRUN);
         int flags = i32(b, p) & 0xFFFFFF;
         long count = u32(b, p + 4);
@@ -594,68 +532,34 @@ final class Mp4Segmenter implements ContainerParser {
         void visit(int type, int payload, int end, int depth) throws MalformedStreamException;
     }
 
-    /** Header size of the box at {@code at}, whose bounds the top-level reader already checked. */
-    private static int headerSize(byte[] b, int at) {
-        int n = u32(b, at) == 1 ? LARGE_HEADER_SIZE : HEADER_SIZE;
-        return i32(b, at + 4) == UUID ? n + USERTYPE_SIZE : n;
-    }
-
     /** Visits the boxes in {@code b[from, to)}; each must fit in that range. */
-    private void children(byte[] b, int from, int to, int depth, BoxVisitor visitor)
+    private void children(ByteBuffer b, int from, int to, int depth, BoxVisitor visitor)
             throws MalformedStreamException {
         if (depth > limits.maxNestingDepth()) {
             throw invalid("boxes nested deeper than %d levels", limits.maxNestingDepth());
         }
-        int p = from;
-        while (p < to) {
-            if (to - p < HEADER_SIZE) {
-                throw invalid("box header overruns its parent box");
+        for (int p = from, end; p < to; p = end) {
+            end = end(b, p, to);
+            if (end < 0) {
+                throw to - p < HEADER_SIZE ? invalid("box header overruns its parent box")
+                        : invalid("box '%s' overruns its parent box", fourcc(typeAt(b, p)));
             }
-            long size = u32(b, p);
-            int type = i32(b, p + 4);
-            int headerSize = HEADER_SIZE;
-            if (size == 1) {
-                if (to - p < LARGE_HEADER_SIZE) {
-                    throw invalid("box '%s' overruns its parent box", fourcc(type));
-                }
-                size = i64(b, p + 8);
-                headerSize = LARGE_HEADER_SIZE;
-            } else if (size == 0) {
-                size = to - p;
-            }
-            if (type == UUID) {
-                headerSize += USERTYPE_SIZE;
-            }
-            if (size < headerSize || size > to - p) {
-                throw invalid("box '%s' overruns its parent box", fourcc(type));
-            }
-            visitor.visit(type, p + headerSize, p + (int) size, depth);
-            p += (int) size;
+            visitor.visit(typeAt(b, p), payload(b, p), end, depth);
         }
+    }
+
+    private static byte[] bytes(ByteBuffer b, int from, int to) {
+        byte[] out = new byte[to - from];
+        b.get(from, out);
+        return out;
     }
 
     /** Checks that {@code n} bytes are there and returns the first, which is a FullBox's version. */
-    private static int need(byte[] b, int at, int end, int n, int type) throws MalformedStreamException {
+    private static int need(ByteBuffer b, int at, int end, int n, int type) throws MalformedStreamException {
         if (n > end - at) {
             throw invalid("box '%s' is too short", fourcc(type));
         }
-        return b[at] & 0xFF;
-    }
-
-    private static int u16(byte[] b, int at) {
-        return (b[at] & 0xFF) << 8 | (b[at + 1] & 0xFF);
-    }
-
-    private static int i32(byte[] b, int at) {
-        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
-    }
-
-    private static long u32(byte[] b, int at) {
-        return i32(b, at) & 0xFFFFFFFFL;
-    }
-
-    private static long i64(byte[] b, int at) {
-        return (long) i32(b, at) << 32 | u32(b, at + 4);
+        return u8(b, at);
     }
 
     /** What a moov says about one track, plus its trex defaults. */

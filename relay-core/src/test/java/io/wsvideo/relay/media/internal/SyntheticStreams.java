@@ -1,7 +1,7 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Ebml.*;
-import static io.wsvideo.relay.media.WebmSegmenter.*;
+import static io.wsvideo.relay.media.internal.Ebml.*;
+import static io.wsvideo.relay.media.internal.WebmSegmenter.*;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Random;

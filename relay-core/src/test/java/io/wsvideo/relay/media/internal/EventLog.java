@@ -1,5 +1,9 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.TrackInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

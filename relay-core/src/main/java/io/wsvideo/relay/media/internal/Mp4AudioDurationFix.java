@@ -1,26 +1,8 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Mp4Segmenter.BASE_DATA_OFFSET_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.DATA_OFFSET_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.DEFAULT_SAMPLE_DURATION_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.FIRST_SAMPLE_FLAGS_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.FTYP;
-import static io.wsvideo.relay.media.Mp4Segmenter.HDLR;
-import static io.wsvideo.relay.media.Mp4Segmenter.MDIA;
-import static io.wsvideo.relay.media.Mp4Segmenter.MOOF;
-import static io.wsvideo.relay.media.Mp4Segmenter.MOOV;
-import static io.wsvideo.relay.media.Mp4Segmenter.SAMPLE_COMPOSITION_TIME_OFFSETS_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.SAMPLE_DESCRIPTION_INDEX_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.SAMPLE_DURATION_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.SAMPLE_FLAGS_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.SAMPLE_SIZE_PRESENT;
-import static io.wsvideo.relay.media.Mp4Segmenter.SOUN;
-import static io.wsvideo.relay.media.Mp4Segmenter.TFHD;
-import static io.wsvideo.relay.media.Mp4Segmenter.TKHD;
-import static io.wsvideo.relay.media.Mp4Segmenter.TRAF;
-import static io.wsvideo.relay.media.Mp4Segmenter.TRAK;
-import static io.wsvideo.relay.media.Mp4Segmenter.TRUN;
+import static io.wsvideo.relay.media.internal.Mp4Box.*;
 
+import io.wsvideo.relay.media.Segmenter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -42,14 +24,12 @@ import java.util.Arrays;
  * <p>It only edits what it sees whole: a {@code moov} or {@code moof} split across chunks is left as it is
  * (for a split {@code moov}, the whole stream is), and so is every byte of a read-only buffer.
  * MediaRecorder's MP4 Blobs are box-aligned, so this costs nothing there. Anything that does not parse is
- * left alone: rejecting malformed streams is the {@link Segmenter}'s job.
+ * left alone: rejecting malformed streams is the {@link io.wsvideo.relay.media.Segmenter}'s job.
  *
  * <p>Not thread-safe: one publisher's chunks are fed by one thread at a time.
  */
 public final class Mp4AudioDurationFix {
 
-    private static final int HEADER_SIZE = 8;
-    private static final int LARGE_HEADER_SIZE = 16;
     private static final int MAX_AUDIO_TRACKS = 16;
 
     private enum State {
@@ -66,8 +46,8 @@ public final class Mp4AudioDurationFix {
     /** Stream offset of the next top-level box. */
     private long nextBox;
     /** The header of the box at {@link #nextBox}, as far as it has been seen. */
-    private final byte[] header = new byte[LARGE_HEADER_SIZE];
-    private int headerLength;
+    private final Mp4Box.Header header = new Mp4Box.Header();
+    private boolean headerComplete;
     /** track_IDs of the {@code soun} tracks; null until a whole {@code moov} was seen. */
     private int[] audioTracks;
 
@@ -86,21 +66,15 @@ public final class Mp4AudioDurationFix {
         int fixed = 0;
         while (state != State.OFF && nextBox < end) {
             // Gather the header, which may have begun in an earlier chunk.
-            long at = nextBox + headerLength;
-            int needed = headerLength >= HEADER_SIZE && u32(header, 0) == 1 ? LARGE_HEADER_SIZE : HEADER_SIZE;
-            while (headerLength < needed && at < end) {
-                header[headerLength++] = chunk.get(from + (int) (at++ - start));
-                if (headerLength == HEADER_SIZE && u32(header, 0) == 1) {
-                    needed = LARGE_HEADER_SIZE;
-                }
+            for (long at = nextBox + header.length(); !headerComplete && at < end; at++) {
+                headerComplete = header.add(chunk.get(from + (int) (at - start)));
             }
-            if (headerLength < needed) {
+            if (!headerComplete) {
                 return fixed; // the rest of the header comes with the next chunk
             }
-            long size32 = u32(header, 0);
-            long size = size32 == 1 ? i64(header, 8) : size32;
-            int type = i32(header, 4);
-            if (state == State.SNIFFING && type != FTYP || size32 == 0 || size < headerLength) {
+            long size = header.size();
+            int type = header.type();
+            if (state == State.SNIFFING && type != FTYP || header.toEnd() || size < header.length()) {
                 // Not MP4, a box that runs to the end of the stream, or garbage the segmenter will refuse.
                 state = State.OFF;
                 return fixed;
@@ -116,7 +90,8 @@ public final class Mp4AudioDurationFix {
                 }
             }
             nextBox += size;
-            headerLength = 0;
+            header.reset();
+            headerComplete = false;
         }
         return fixed;
     }
@@ -131,7 +106,7 @@ public final class Mp4AudioDurationFix {
             if (trakEnd < 0) {
                 break;
             }
-            if (i32(b, trak + 4) != TRAK || n == found.length) {
+            if (typeAt(b, trak) != TRAK || n == found.length) {
                 continue;
             }
             int trackId = 0;
@@ -142,16 +117,16 @@ public final class Mp4AudioDurationFix {
                     break;
                 }
                 int body = payload(b, p);
-                if (i32(b, p + 4) == TKHD && body + 4 <= pEnd) {
+                if (typeAt(b, p) == TKHD && body + 4 <= pEnd) {
                     int at = body + ((b.get(body) & 0xFF) == 1 ? 20 : 12); // after the creation/modification times
                     trackId = at + 4 <= pEnd ? i32(b, at) : 0;
-                } else if (i32(b, p + 4) == MDIA) {
+                } else if (typeAt(b, p) == MDIA) {
                     for (int q = body, qEnd; q < pEnd; q = qEnd) {
                         qEnd = end(b, q, pEnd);
                         if (qEnd < 0) {
                             break;
                         }
-                        if (i32(b, q + 4) == HDLR && payload(b, q) + 12 <= qEnd) {
+                        if (typeAt(b, q) == HDLR && payload(b, q) + 12 <= qEnd) {
                             sound = i32(b, payload(b, q) + 8) == SOUN; // handler_type
                         }
                     }
@@ -173,7 +148,7 @@ public final class Mp4AudioDurationFix {
             if (trafEnd < 0) {
                 break;
             }
-            if (i32(b, traf + 4) == TRAF && fixTraf(b, payload(b, traf), trafEnd)) {
+            if (typeAt(b, traf) == TRAF && fixTraf(b, payload(b, traf), trafEnd)) {
                 fixed++;
             }
         }
@@ -190,7 +165,7 @@ public final class Mp4AudioDurationFix {
             if (pEnd < 0) {
                 return false;
             }
-            int type = i32(b, p + 4);
+            int type = typeAt(b, p);
             int body = payload(b, p);
             if (type == TFHD) {
                 if (body + 8 > pEnd || !isAudio(i32(b, body + 4))) {
@@ -305,65 +280,5 @@ public final class Mp4AudioDurationFix {
             }
         }
         return false;
-    }
-
-    // ---- walking boxes inside a buffer ----
-
-    /** First byte after the header of the box at {@code p}, whose bounds {@link #end} checked. */
-    private static int payload(ByteBuffer b, int p) {
-        return p + (u32(b, p) == 1 ? LARGE_HEADER_SIZE : HEADER_SIZE);
-    }
-
-    /** End of the box at {@code p} inside a parent ending at {@code to}, or -1 if it does not fit. */
-    private static int end(ByteBuffer b, int p, int to) {
-        if (to - p < HEADER_SIZE) {
-            return -1;
-        }
-        long size = u32(b, p);
-        int header = HEADER_SIZE;
-        if (size == 1) {
-            if (to - p < LARGE_HEADER_SIZE) {
-                return -1;
-            }
-            size = i64(b, p + 8);
-            header = LARGE_HEADER_SIZE;
-        } else if (size == 0) {
-            size = to - p;
-        }
-        return size < header || size > to - p ? -1 : p + (int) size;
-    }
-
-    // Absolute, big-endian whatever the buffer's byte order.
-
-    private static int i32(ByteBuffer b, int at) {
-        return (b.get(at) & 0xFF) << 24 | (b.get(at + 1) & 0xFF) << 16 | (b.get(at + 2) & 0xFF) << 8
-                | (b.get(at + 3) & 0xFF);
-    }
-
-    private static long u32(ByteBuffer b, int at) {
-        return i32(b, at) & 0xFFFFFFFFL;
-    }
-
-    private static long i64(ByteBuffer b, int at) {
-        return (long) i32(b, at) << 32 | u32(b, at + 4);
-    }
-
-    private static void putU32(ByteBuffer b, int at, long v) {
-        b.put(at, (byte) (v >>> 24));
-        b.put(at + 1, (byte) (v >>> 16));
-        b.put(at + 2, (byte) (v >>> 8));
-        b.put(at + 3, (byte) v);
-    }
-
-    private static long u32(byte[] b, int at) {
-        return i32(b, at) & 0xFFFFFFFFL;
-    }
-
-    private static int i32(byte[] b, int at) {
-        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
-    }
-
-    private static long i64(byte[] b, int at) {
-        return (long) i32(b, at) << 32 | u32(b, at + 4);
     }
 }

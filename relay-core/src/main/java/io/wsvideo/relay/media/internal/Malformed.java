@@ -1,30 +1,31 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
+import io.wsvideo.relay.media.MalformedStreamException;
 import java.util.Locale;
 
 /** Builds the exceptions the parsers throw; the message becomes a WebSocket close reason (max 123 bytes). */
-final class Malformed {
+public final class Malformed {
 
     /** Leaves room below the 123-byte close reason limit for a transport's own prefix. */
-    static final int MAX_REASON_CHARS = 100;
+    public static final int MAX_REASON_CHARS = 100;
 
     private Malformed() {
     }
 
-    static MalformedStreamException invalid(String format, Object... args) {
+    public static MalformedStreamException invalid(String format, Object... args) {
         return new MalformedStreamException(MalformedStreamException.INVALID_PAYLOAD, reason(format, args));
     }
 
-    static MalformedStreamException unsupported(String format, Object... args) {
+    public static MalformedStreamException unsupported(String format, Object... args) {
         return new MalformedStreamException(MalformedStreamException.UNSUPPORTED_DATA, reason(format, args));
     }
 
-    static String reason(String format, Object... args) {
+    public static String reason(String format, Object... args) {
         return ascii(String.format(Locale.ROOT, format, args), MAX_REASON_CHARS);
     }
 
     /** Publisher-controlled text (MIME types, codec names) must not smuggle non-ASCII into a close frame. */
-    static String ascii(String s, int maxChars) {
+    public static String ascii(String s, int maxChars) {
         StringBuilder out = new StringBuilder(Math.min(s.length(), maxChars));
         for (int i = 0; i < s.length() && out.length() < maxChars; i++) {
             char c = s.charAt(i);
@@ -34,7 +35,7 @@ final class Malformed {
     }
 
     /** An MP4 four-character code for messages, e.g. {@code moof}. */
-    static String fourcc(int type) {
+    public static String fourcc(int type) {
         char[] c = {(char) (type >>> 24 & 0xFF), (char) (type >>> 16 & 0xFF), (char) (type >>> 8 & 0xFF),
                 (char) (type & 0xFF)};
         return ascii(new String(c), 4);

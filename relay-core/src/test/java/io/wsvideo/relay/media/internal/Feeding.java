@@ -1,8 +1,11 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.WebmSegmenter.*;
+import static io.wsvideo.relay.media.internal.WebmSegmenter.*;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

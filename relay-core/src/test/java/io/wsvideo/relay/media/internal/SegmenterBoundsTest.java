@@ -1,10 +1,15 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Ebml.*;
-import static io.wsvideo.relay.media.WebmSegmenter.*;
+import static io.wsvideo.relay.media.internal.Ebml.*;
+import static io.wsvideo.relay.media.internal.WebmSegmenter.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.testing.RetainedSize;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

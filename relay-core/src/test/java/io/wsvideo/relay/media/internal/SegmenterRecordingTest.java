@@ -1,7 +1,11 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.TrackInfo;
 import io.wsvideo.relay.testing.Recording;
 import java.io.IOException;
 import java.io.InputStream;

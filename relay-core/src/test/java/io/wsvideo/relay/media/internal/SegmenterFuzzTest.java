@@ -1,8 +1,12 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
 import io.wsvideo.relay.testing.Recording;
 import io.wsvideo.relay.testing.RetainedSize;
 import java.nio.ByteBuffer;
@@ -686,7 +690,7 @@ class SegmenterFuzzTest {
     static int elementId(Random r) {
         return switch (r.nextInt(3)) {
             case 0 -> WEBM_IDS[r.nextInt(WEBM_IDS.length)];
-            case 1 -> Mp4Segmenter.type(pick(r, "moov", "moof", "mdat", "trak", "traf", "trun", "free", "uuid", "ftyp"));
+            case 1 -> Mp4Box.type(pick(r, "moov", "moof", "mdat", "trak", "traf", "trun", "free", "uuid", "ftyp"));
             default -> anyInt(r);
         };
     }

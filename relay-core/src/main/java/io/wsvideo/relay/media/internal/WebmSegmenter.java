@@ -1,7 +1,12 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Malformed.invalid;
+import static io.wsvideo.relay.media.internal.Malformed.invalid;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.TrackInfo;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,7 +21,7 @@ import java.util.List;
  * streams over every other payload without holding it; only small leaf values (track numbers, CodecPrivate,
  * Cluster Timestamp) and the first bytes of each block are copied.
  */
-final class WebmSegmenter implements ContainerParser {
+public final class WebmSegmenter implements ContainerParser {
 
     // Element IDs, named as in the EBML and Matroska specifications.
     static final int EBML = 0x1A45DFA3;
@@ -135,7 +140,7 @@ final class WebmSegmenter implements ContainerParser {
     private int groupTrack;
     private long groupMillis;
 
-    WebmSegmenter(SegmenterLimits limits, SegmentListener listener) {
+    public WebmSegmenter(SegmenterLimits limits, SegmentListener listener) {
         this.limits = limits;
         this.listener = listener;
     }

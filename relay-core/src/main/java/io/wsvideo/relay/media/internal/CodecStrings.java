@@ -1,4 +1,4 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
 import java.util.Locale;
 

@@ -1,15 +1,17 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Mp4.box;
-import static io.wsvideo.relay.media.Mp4.cat;
-import static io.wsvideo.relay.media.Mp4.fullBox;
-import static io.wsvideo.relay.media.Mp4.init;
-import static io.wsvideo.relay.media.Mp4.mdat;
-import static io.wsvideo.relay.media.Mp4.moof;
-import static io.wsvideo.relay.media.Mp4.u32;
-import static io.wsvideo.relay.media.Mp4.u64;
+import static io.wsvideo.relay.media.internal.Mp4.box;
+import static io.wsvideo.relay.media.internal.Mp4.cat;
+import static io.wsvideo.relay.media.internal.Mp4.fullBox;
+import static io.wsvideo.relay.media.internal.Mp4.init;
+import static io.wsvideo.relay.media.internal.Mp4.mdat;
+import static io.wsvideo.relay.media.internal.Mp4.moof;
+import static io.wsvideo.relay.media.internal.Mp4.u32;
+import static io.wsvideo.relay.media.internal.Mp4.u64;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.TrackInfo;
 import io.wsvideo.relay.testing.Recording;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -288,7 +290,7 @@ class Mp4AudioDurationFixTest {
         for (int p = from; p < to; p += b.getInt(p)) {
             int type = b.getInt(p + 4);
             out.add(indent + p + " " + b.getInt(p) + " " + Malformed.fourcc(type));
-            if (type == Mp4Segmenter.MOOF || type == Mp4Segmenter.TRAF) {
+            if (type == Mp4Box.MOOF || type == Mp4Box.TRAF) {
                 boxLayout(b, p + 8, p + b.getInt(p), indent + "  ", out);
             }
         }
@@ -307,14 +309,14 @@ class Mp4AudioDurationFixTest {
             List<Fragment> out = new ArrayList<>();
             ByteBuffer buf = ByteBuffer.wrap(b);
             for (int p = 0; p < b.length; p += buf.getInt(p)) {
-                if (buf.getInt(p + 4) != Mp4Segmenter.MOOF) {
+                if (buf.getInt(p + 4) != Mp4Box.MOOF) {
                     continue;
                 }
                 Fragment f = new Fragment();
                 f.moofStart = p;
                 f.moofEnd = p + buf.getInt(p);
                 for (int q = p + 8; q < f.moofEnd; q += buf.getInt(q)) {
-                    if (buf.getInt(q + 4) == Mp4Segmenter.TRAF) {
+                    if (buf.getInt(q + 4) == Mp4Box.TRAF) {
                         Traf t = Traf.parse(buf, q + 8, q + buf.getInt(q));
                         f.trafs.add(t);
                         TrackInfo.Kind kind = info.tracks().stream().filter(x -> x.number() == t.trackId)
@@ -348,14 +350,14 @@ class Mp4AudioDurationFixTest {
             for (int p = from; p < to; p += b.getInt(p)) {
                 int type = b.getInt(p + 4);
                 int body = p + 8;
-                if (type == Mp4Segmenter.TFHD) {
+                if (type == Mp4Box.TFHD) {
                     int flags = b.getInt(body) & 0xFFFFFF;
                     t.trackId = b.getInt(body + 4);
                     int at = body + 8 + ((flags & 1) != 0 ? 8 : 0) + ((flags & 2) != 0 ? 4 : 0);
                     defaultDuration = (flags & 8) != 0 ? b.getInt(at) & 0xFFFFFFFFL : -1;
-                } else if (type == Mp4Segmenter.TFDT) {
+                } else if (type == Mp4Box.TFDT) {
                     t.tfdt = b.get(body) == 1 ? b.getLong(body + 4) : b.getInt(body + 4) & 0xFFFFFFFFL;
-                } else if (type == Mp4Segmenter.TRUN) {
+                } else if (type == Mp4Box.TRUN) {
                     int flags = b.getInt(body) & 0xFFFFFF;
                     int count = b.getInt(body + 4);
                     int at = body + 8 + ((flags & 1) != 0 ? 4 : 0) + ((flags & 4) != 0 ? 4 : 0);

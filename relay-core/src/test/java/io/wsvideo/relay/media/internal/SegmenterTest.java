@@ -1,9 +1,14 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Ebml.*;
+import static io.wsvideo.relay.media.internal.Ebml.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -139,15 +144,5 @@ class SegmenterTest {
         assertThatThrownBy(() -> new SegmenterLimits(1, -1, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new SegmenterLimits(1, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThat(SegmenterLimits.defaults()).isEqualTo(new SegmenterLimits(64 << 20, 1 << 20, 16));
-    }
-
-    @Test
-    void claimedContainerLooksOnlyAtTheMediaType() {
-        assertThat(Segmenter.claimedContainer("audio/webm;codecs=opus")).isEqualTo(StreamInfo.Container.WEBM);
-        assertThat(Segmenter.claimedContainer("video/x-matroska;codecs=avc1,opus"))
-                .isEqualTo(StreamInfo.Container.WEBM);
-        assertThat(Segmenter.claimedContainer("audio/MP4")).isEqualTo(StreamInfo.Container.MP4);
-        assertThat(Segmenter.claimedContainer("audio/ogg;codecs=mp4a.40.2")).isEqualTo(StreamInfo.Container.UNKNOWN);
-        assertThat(Segmenter.claimedContainer(null)).isEqualTo(StreamInfo.Container.UNKNOWN);
     }
 }

@@ -1,8 +1,11 @@
-package io.wsvideo.relay.media;
+package io.wsvideo.relay.media.internal;
 
-import static io.wsvideo.relay.media.Mp4.*;
+import static io.wsvideo.relay.media.internal.Mp4.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.TrackInfo;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
