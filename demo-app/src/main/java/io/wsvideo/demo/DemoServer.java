@@ -33,7 +33,7 @@ import org.glassfish.tyrus.spi.WebSocketEngine;
  * <p>Tyrus's own standalone {@code Server} serves static files only from a folder and always binds every
  * interface, so the demo builds the Grizzly server itself and plugs Tyrus in as an add-on.
  */
-public final class DemoServer implements AutoCloseable {
+public final class DemoServer implements RelayServer {
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
@@ -107,19 +107,21 @@ public final class DemoServer implements AutoCloseable {
         return s;
     }
 
+    @Override
     public int port() {
         return http.getListener("wsvideo").getPort();
     }
 
+    @Override
     public RelayHub hub() {
         return hub;
     }
 
+    @Override
     public JakartaRelayConfig config() {
         return config;
     }
 
-    /** Closes every viewer and publisher with 1001, then stops listening. */
     @Override
     public void close() {
         hub.close();

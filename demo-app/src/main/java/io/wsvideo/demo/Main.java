@@ -34,6 +34,20 @@ public final class Main implements Callable<Integer> {
             description = "Port to listen on (default: the PORT environment variable, else 3000).")
     Integer port;
 
+    @Option(names = "--engine", paramLabel = "ENGINE",
+            description = "WebSocket engine: tyrus (Tyrus on Grizzly) or netty (relay-netty, native epoll where it "
+                    + "loads; the cheaper one per viewer). Default: the wsvideo.engine system property, else tyrus.")
+    String engine;
+
+    @Option(names = "--netty-transport", paramLabel = "TRANSPORT",
+            description = "With --engine netty: auto (epoll where it loads, else nio), epoll, io_uring or nio "
+                    + "(default: the wsvideo.netty.transport system property, else auto).")
+    String nettyTransport;
+
+    @Option(names = "--io-threads", paramLabel = "N",
+            description = "With --engine netty: event loop threads (default: one per available CPU).")
+    Integer ioThreads;
+
     @Option(names = "--tls-keystore", paramLabel = "FILE",
             description = "Serve https/wss with the key and certificate in this PKCS#12 or JKS keystore.")
     Path tlsKeystore;
@@ -80,7 +94,7 @@ public final class Main implements Callable<Integer> {
         SSLContext tls = tls();
         JakartaRelayConfig config = config(settings);
         RedisBridgeConfig cluster = cluster();
-        DemoServer server = DemoServer.start(host, p, config, tls, socketSendBufferBytes);
+        RelayServer server = startServer(p, config, tls);
         RedisBridge bridge = cluster == null ? null : RedisBridge.start(server.hub(), cluster);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -97,6 +111,24 @@ public final class Main implements Callable<Integer> {
                 host, server.port(), base, base, base, base);
         stopped.await();
         return 0;
+    }
+
+    private RelayServer startServer(int p, JakartaRelayConfig config, SSLContext tls) throws Exception {
+        RelayServer.Engine e;
+        NettyDemoServer.Options options;
+        try {
+            e = RelayServer.Engine.named(engine);
+            NettyDemoServer.Options sys = NettyDemoServer.Options.fromSystem();
+            options = new NettyDemoServer.Options(nettyTransport == null ? sys.transport()
+                    : io.wsvideo.relay.netty.NettyTransport.named(nettyTransport),
+                    ioThreads == null ? sys.ioThreads() : ioThreads);
+        } catch (IllegalArgumentException ex) {
+            throw new CommandLine.ParameterException(new CommandLine(this), ex.getMessage());
+        }
+        LOG.info("engine: {}", e == RelayServer.Engine.NETTY ? "netty (" + options.transport() + ")" : "tyrus");
+        return e == RelayServer.Engine.NETTY
+                ? NettyDemoServer.start(host, p, config, tls, socketSendBufferBytes, options)
+                : DemoServer.start(host, p, config, tls, socketSendBufferBytes);
     }
 
     /** The relay's settings from {@code --set}; a bad key or value stops the start-up, naming the key. */

@@ -1,12 +1,10 @@
 package io.wsvideo.relay.jakarta;
 
 import io.wsvideo.relay.CloseCodes;
-import io.wsvideo.relay.PublishAuthorizer;
-import io.wsvideo.relay.SharedTokens;
+import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.Session;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,16 +18,15 @@ final class Guard {
 
     private static final Logger LOG = LoggerFactory.getLogger(Guard.class);
 
-    static final String INVALID_TOKEN = "invalid token";
-    static final String TOO_MANY_SESSIONS = "too many connections from your address";
+    static final String INVALID_TOKEN = AccessGuard.INVALID_TOKEN;
+    static final String TOO_MANY_SESSIONS = AccessGuard.TOO_MANY_SESSIONS;
 
-    private final JakartaRelayConfig config;
-    // Open sessions per remote address; entries go when their count drops to 0.
-    private final ConcurrentHashMap<String, Integer> sessionsByAddress = new ConcurrentHashMap<>();
+    // The transport-neutral checks, the same as relay-netty's.
+    private final AccessGuard access;
     private final AtomicBoolean warnedNoAddress = new AtomicBoolean();
 
     Guard(JakartaRelayConfig config) {
-        this.config = config;
+        this.access = new AccessGuard(config.server());
     }
 
     /**
@@ -39,8 +36,7 @@ final class Guard {
      *     null if refused (the session is then being closed with 1013)
      */
     String admit(Session session, EndpointConfig endpointConfig) {
-        int limit = config.maxSessionsPerRemoteAddress();
-        if (limit == 0) {
+        if (!access.limitsAddresses()) {
             return "";
         }
         String address = RemoteAddresses.of(session, endpointConfig);
@@ -48,21 +44,11 @@ final class Guard {
             if (warnedNoAddress.compareAndSet(false, true)) {
                 LOG.warn("maxSessionsPerRemoteAddress={} is NOT enforced: this container does not tell the "
                         + "relay the client's address (add io.wsvideo.relay.jakarta.RemoteAddressListener as a "
-                        + "servlet listener)", limit);
+                        + "servlet listener)", access.config().maxSessionsPerRemoteAddress());
             }
             return "";
         }
-        boolean[] admitted = {false};
-        sessionsByAddress.compute(address, (a, n) -> {
-            int count = n == null ? 0 : n;
-            if (count >= limit) {
-                return n;
-            }
-            admitted[0] = true;
-            return count + 1;
-        });
-        if (!admitted[0]) {
-            LOG.info("refused a session from {}: {} open already", address, limit);
+        if (!access.admit(address)) {
             SessionSink.closeSession(session, CloseCodes.TRY_AGAIN_LATER, TOO_MANY_SESSIONS);
             return null;
         }
@@ -70,42 +56,28 @@ final class Guard {
     }
 
     void release(String address) {
-        if (address == null || address.isEmpty()) {
-            return;
-        }
-        sessionsByAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+        access.release(address);
     }
 
     boolean mayPublish(String channel, Session session, EndpointConfig endpointConfig) {
-        PublishAuthorizer a = config.publishAuthorizer();
-        if (a == null) {
+        if (access.config().publishAuthorizer() == null) {
             return true;
         }
-        try {
-            return a.authorize(channel, token(session), RemoteAddresses.of(session, endpointConfig));
-        } catch (RuntimeException e) {
-            LOG.warn("publishAuthorizer threw; refusing the publisher", e);
-            return false;
-        }
+        return access.mayPublish(channel, token(session), RemoteAddresses.of(session, endpointConfig));
     }
 
     boolean mayView(Session session) {
-        SharedTokens t = config.viewTokens();
-        return t == null || t.matches(token(session));
+        return access.mayView(token(session));
     }
 
     /** The query parameter {@code token}, else the subprotocol the client offered (and we echoed). */
     static String token(Session session) {
         List<String> q = session.getRequestParameterMap().get("token");
-        if (q != null && !q.isEmpty() && q.get(0) != null && !q.get(0).isEmpty()) {
-            return q.get(0);
-        }
-        String p = session.getNegotiatedSubprotocol();
-        return p == null || p.isEmpty() ? null : p;
+        return AccessGuard.token(q == null || q.isEmpty() ? null : q.get(0), session.getNegotiatedSubprotocol());
     }
 
     /** For tests: open sessions counted for an address. */
     int openSessions(String address) {
-        return sessionsByAddress.getOrDefault(address, 0);
+        return access.openSessions(address);
     }
 }

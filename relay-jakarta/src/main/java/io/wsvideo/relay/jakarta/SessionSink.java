@@ -2,13 +2,13 @@ package io.wsvideo.relay.jakarta;
 
 import io.wsvideo.relay.SendCallback;
 import io.wsvideo.relay.ViewerSink;
+import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A viewer's {@link Session} as the hub sees it. The hub never starts a send before the previous one
@@ -43,26 +43,10 @@ final class SessionSink implements ViewerSink {
             return;
         }
         try {
-            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), fit(reason)));
+            session.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), AccessGuard.fitReason(reason)));
         } catch (IOException | IllegalStateException e) {
             // Already closing or the network is gone: nothing more to tell the peer.
         }
-    }
-
-    /** A close reason must fit in 123 UTF-8 bytes (RFC 6455 5.5: control frame payload of 125). */
-    static String fit(String reason) {
-        if (reason == null) {
-            return "";
-        }
-        byte[] b = reason.getBytes(StandardCharsets.UTF_8);
-        if (b.length <= 123) {
-            return reason;
-        }
-        String s = reason;
-        while (s.getBytes(StandardCharsets.UTF_8).length > 120) {
-            s = s.substring(0, s.length() - 1);
-        }
-        return s + "...";
     }
 
     private static final class Completion implements SendHandler {

@@ -3,6 +3,7 @@ package io.wsvideo.relay.jakarta;
 import io.wsvideo.relay.SendCallback;
 import io.wsvideo.relay.SharedBytes;
 import io.wsvideo.relay.ViewerSink;
+import io.wsvideo.relay.server.WebSocketFrames;
 import jakarta.websocket.Session;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -40,7 +41,7 @@ import org.glassfish.tyrus.spi.Writer;
 final class TyrusFrameSink implements ViewerSink {
 
     /** One framed binary message in a direct buffer: header + payload. Constant, so SharedBytes caches it. */
-    static final Function<ByteBuffer, ByteBuffer> BINARY_FRAME = payload -> frame(0x2, payload, true);
+    static final Function<ByteBuffer, ByteBuffer> BINARY_FRAME = WebSocketFrames.DIRECT_BINARY_FRAME;
 
     private static final Access ACCESS;
     private static final String UNAVAILABLE_BECAUSE;
@@ -151,19 +152,7 @@ final class TyrusFrameSink implements ViewerSink {
 
     /** An unmasked, final frame (RFC 6455 5.2) holding {@code payload} from its position to its limit. */
     static ByteBuffer frame(int opcode, ByteBuffer payload, boolean direct) {
-        int n = payload.remaining();
-        int header = n <= 125 ? 2 : n <= 0xFFFF ? 4 : 10;
-        ByteBuffer f = direct ? ByteBuffer.allocateDirect(header + n) : ByteBuffer.allocate(header + n);
-        f.put((byte) (0x80 | opcode));
-        if (n <= 125) {
-            f.put((byte) n);
-        } else if (n <= 0xFFFF) {
-            f.put((byte) 126).putShort((short) n);
-        } else {
-            f.put((byte) 127).putLong(n);
-        }
-        f.put(payload.duplicate());
-        return f.flip();
+        return WebSocketFrames.frame(opcode, payload, direct);
     }
 
     /**

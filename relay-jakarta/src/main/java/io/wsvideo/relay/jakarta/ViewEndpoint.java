@@ -4,6 +4,7 @@ import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
 import io.wsvideo.relay.Viewer;
+import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -22,7 +23,7 @@ public final class ViewEndpoint extends Endpoint {
     private static final Logger LOG = LoggerFactory.getLogger(ViewEndpoint.class);
 
     /** Largest text message a viewer may send (control messages are small JSON); larger closes with 1009. */
-    static final int MAX_VIEWER_TEXT_CHARS = 4096;
+    static final int MAX_VIEWER_TEXT_CHARS = AccessGuard.MAX_VIEWER_TEXT_CHARS;
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
@@ -66,7 +67,7 @@ public final class ViewEndpoint extends Endpoint {
         session.addMessageHandler(ByteBuffer.class, new MessageHandler.Whole<ByteBuffer>() {
             @Override
             public void onMessage(ByteBuffer message) {
-                SessionSink.closeSession(session, CloseCodes.UNSUPPORTED_DATA, "viewers may not send media");
+                SessionSink.closeSession(session, CloseCodes.UNSUPPORTED_DATA, AccessGuard.VIEWERS_MAY_NOT_SEND_MEDIA);
             }
         });
         session.addMessageHandler(String.class, new MessageHandler.Whole<String>() {

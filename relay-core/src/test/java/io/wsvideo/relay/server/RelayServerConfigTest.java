@@ -1,4 +1,4 @@
-package io.wsvideo.relay.jakarta;
+package io.wsvideo.relay.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class JakartaRelayConfigTest {
+class RelayServerConfigTest {
 
     @Test
     void everyKeyIsReadFromWsvideoProperties() {
@@ -35,9 +35,9 @@ class JakartaRelayConfigTest {
         p.put("wsvideo.allowedOrigins", "https://Example.com, http://localhost:3000");
         p.put("wsvideo.publisherTakeover", "TRUE");
         p.put("unrelated.key", "ignored");
-        assertThat(p.keySet()).containsAll(JakartaRelayConfig.keys().stream().map(k -> "wsvideo." + k).toList());
+        assertThat(p.keySet()).containsAll(RelayServerConfig.keys().stream().map(k -> "wsvideo." + k).toList());
 
-        JakartaRelayConfig c = JakartaRelayConfig.fromProperties(p);
+        RelayServerConfig c = RelayServerConfig.fromProperties(p);
 
         assertThat(c.enabled()).isTrue();
         assertThat(c.publishPath()).isEqualTo("/live/in/{channel}");
@@ -66,7 +66,7 @@ class JakartaRelayConfigTest {
 
     @Test
     void theDefaultsAreOpenAndUnlimitedPerAddress() {
-        JakartaRelayConfig c = JakartaRelayConfig.fromProperties(Map.of());
+        RelayServerConfig c = RelayServerConfig.fromProperties(Map.of());
         assertThat(c.enabled()).isTrue();
         assertThat(c.publishAuthorizer()).isNull();
         assertThat(c.viewTokens()).isNull();
@@ -78,7 +78,7 @@ class JakartaRelayConfigTest {
 
     @Test
     void anUnknownKeyFailsNamingIt() {
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.maxQueueByte", "1")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.maxQueueByte", "1")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown configuration key wsvideo.maxQueueByte")
                 .hasMessageContaining("wsvideo.maxQueueBytes");
@@ -86,35 +86,35 @@ class JakartaRelayConfigTest {
 
     @Test
     void aValueThatIsNotANumberFailsNamingTheKey() {
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.lateJoinCacheMillis", "10s")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.lateJoinCacheMillis", "10s")))
                 .hasMessageContaining("wsvideo.lateJoinCacheMillis").hasMessageContaining("'10s'");
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.maxChannels", "9999999999")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.maxChannels", "9999999999")))
                 .hasMessageContaining("wsvideo.maxChannels");
     }
 
     @Test
     void anOutOfRangeValueFailsNamingTheKey() {
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.maxQueueBytes", "0")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.maxQueueBytes", "0")))
                 .hasMessageStartingWith("wsvideo.maxQueueBytes must be > 0");
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.maxSessionsPerRemoteAddress",
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.maxSessionsPerRemoteAddress",
                 "-1"))).hasMessageStartingWith("wsvideo.maxSessionsPerRemoteAddress must be >= 0");
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.viewPath", "/relay/view")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.viewPath", "/relay/view")))
                 .hasMessageStartingWith("wsvideo.viewPath must start with / and contain {channel}");
     }
 
     @Test
     void aBadBooleanRegexOrOriginFailsNamingTheKey() {
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.publisherTakeover", "yes")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.publisherTakeover", "yes")))
                 .hasMessageContaining("wsvideo.publisherTakeover").hasMessageContaining("true or false");
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.channelNamePattern", "[a-")))
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.channelNamePattern", "[a-")))
                 .hasMessageStartingWith("wsvideo.channelNamePattern");
-        assertThatThrownBy(() -> JakartaRelayConfig.fromProperties(Map.of("wsvideo.allowedOrigins",
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.allowedOrigins",
                 "https://example.com/page"))).hasMessageStartingWith("wsvideo.allowedOrigins");
     }
 
     @Test
     void originsMatchExactlyIgnoringCaseAndAMissingOriginIsAllowed() {
-        JakartaRelayConfig c = JakartaRelayConfig.builder().allowedOrigins("https://example.com").build();
+        RelayServerConfig c = RelayServerConfig.builder().allowedOrigins("https://example.com").build();
         assertThat(c.originAllowed("https://example.com")).isTrue();
         assertThat(c.originAllowed("HTTPS://EXAMPLE.COM")).isTrue();
         assertThat(c.originAllowed("https://example.com:8443")).isFalse();
@@ -122,22 +122,22 @@ class JakartaRelayConfigTest {
         assertThat(c.originAllowed("https://evil.example.com")).isFalse();
         assertThat(c.originAllowed("null")).isFalse();
         assertThat(c.originAllowed(null)).isTrue();
-        assertThat(JakartaRelayConfig.builder().allowedOrigins("*").build().originAllowed("https://any")).isTrue();
+        assertThat(RelayServerConfig.builder().allowedOrigins("*").build().originAllowed("https://any")).isTrue();
     }
 
     @Test
     void aCustomAuthorizerReplacesTheTokensButNotBoth() {
-        JakartaRelayConfig c = JakartaRelayConfig.builder()
+        RelayServerConfig c = RelayServerConfig.builder()
                 .publishAuthorizer((channel, token, address) -> channel.startsWith("open-")).build();
         assertThat(c.publishAuthorizer().authorize("open-1", null, null)).isTrue();
         assertThat(c.publishAuthorizer().authorize("closed", "x", null)).isFalse();
-        assertThatThrownBy(() -> JakartaRelayConfig.builder().publishTokens("t")
+        assertThatThrownBy(() -> RelayServerConfig.builder().publishTokens("t")
                 .publishAuthorizer((ch, t, a) -> true).build()).hasMessageContaining("publishTokens");
     }
 
     @Test
     void toStringHidesTheTokens() {
-        String s = JakartaRelayConfig.builder().publishTokens("hunter2").viewTokens("swordfish").build().toString();
+        String s = RelayServerConfig.builder().publishTokens("hunter2").viewTokens("swordfish").build().toString();
         assertThat(s).doesNotContain("hunter2").doesNotContain("swordfish");
     }
 }

@@ -1,0 +1,177 @@
+package io.wsvideo.demo;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
+import io.wsvideo.relay.RelayHub;
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.netty.NettyRelayServer;
+import io.wsvideo.relay.netty.NettyTransport;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The demo on relay-netty: the relay's endpoints, the pages ({@link Pages}), {@code /relay/stats} and
+ * {@code /metrics} on one Netty port ({@code --engine netty}).
+ */
+public final class NettyDemoServer implements RelayServer {
+
+    /** Netty-only settings: {@code --netty-transport} / {@code wsvideo.netty.transport}, {@code --io-threads}. */
+    public record Options(NettyTransport transport, int ioThreads) {
+        /** From the system properties {@code wsvideo.netty.transport} (default auto) and {@code wsvideo.netty.ioThreads}. */
+        public static Options fromSystem() {
+            return new Options(NettyTransport.named(System.getProperty("wsvideo.netty.transport", "auto")),
+                    Integer.getInteger("wsvideo.netty.ioThreads", 0));
+        }
+    }
+
+    private final RelayHub hub;
+    private final JakartaRelayConfig config;
+    private final DemoMetrics metrics;
+    private final NettyRelayServer server;
+
+    private NettyDemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes,
+                            Options options) throws InterruptedException {
+        this.config = config;
+        this.hub = RelayHub.create(config.relay());
+        this.metrics = new DemoMetrics(hub);
+        Http http = new Http(hub, metrics);
+        NettyRelayServer.Builder b = NettyRelayServer.builder(hub, config.server()).host(host).port(port)
+                .transport(options.transport()).ioThreads(options.ioThreads())
+                .socketSendBufferBytes(socketSendBufferBytes).httpHandler(() -> http);
+        if (tls != null) {
+            b.ssl(new JdkSslContext(tls, false, ClientAuth.NONE));
+        }
+        try {
+            this.server = b.start();
+        } catch (InterruptedException | RuntimeException e) {
+            hub.close();
+            metrics.close();
+            throw e;
+        }
+    }
+
+    /** Starts a plain http/ws demo server; port 0 picks a free port (see {@link #port()}). */
+    public static NettyDemoServer start(String host, int port, JakartaRelayConfig config) throws InterruptedException {
+        return start(host, port, config, null, 0, Options.fromSystem());
+    }
+
+    /** As {@link DemoServer#start(String, int, JakartaRelayConfig, SSLContext, int)}, on Netty. */
+    public static NettyDemoServer start(String host, int port, JakartaRelayConfig config, SSLContext tls,
+                                        int socketSendBufferBytes, Options options) throws InterruptedException {
+        return new NettyDemoServer(host, port, config, tls, socketSendBufferBytes, options);
+    }
+
+    @Override
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public RelayHub hub() {
+        return hub;
+    }
+
+    @Override
+    public JakartaRelayConfig config() {
+        return config;
+    }
+
+    public NettyTransport transport() {
+        return server.transport();
+    }
+
+    @Override
+    public void close() {
+        hub.close();
+        server.close();
+        metrics.close();
+    }
+
+    /** Every request that is not a relay upgrade: pages, stats, metrics. */
+    @ChannelHandler.Sharable
+    private static final class Http extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final RelayHub hub;
+        private final DemoMetrics metrics;
+
+        Http(RelayHub hub, DemoMetrics metrics) {
+            this.hub = hub;
+            this.metrics = metrics;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+            if (!req.decoderResult().isSuccess()) {
+                send(ctx, req, status(HttpResponseStatus.BAD_REQUEST), false);
+                return;
+            }
+            boolean head = req.method() == HttpMethod.HEAD;
+            if (req.method() != HttpMethod.GET && !head) {
+                FullHttpResponse r = status(HttpResponseStatus.METHOD_NOT_ALLOWED);
+                r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                send(ctx, req, r, true);
+                return;
+            }
+            QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+            String path = uri.path();
+            if (path.equals("/relay/stats")) {
+                boolean viewers = "true".equals(uri.parameters().getOrDefault("viewers", java.util.List.of())
+                        .stream().findFirst().orElse(null));
+                send(ctx, req, body("application/json", hub.stats(viewers).toJson(viewers)
+                        .getBytes(StandardCharsets.UTF_8), "no-store", head), true);
+            } else if (path.equals("/metrics")) {
+                send(ctx, req, body(DemoMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8),
+                        "no-store", head), true);
+            } else {
+                Pages.Page page = Pages.find(path);
+                if (page == null) {
+                    send(ctx, req, status(HttpResponseStatus.NOT_FOUND), true);
+                    return;
+                }
+                FullHttpResponse r = body(page.contentType(), page.body(), "no-cache", head);
+                r.headers().set("X-Content-Type-Options", "nosniff");
+                send(ctx, req, r, true);
+            }
+        }
+
+        private static FullHttpResponse status(HttpResponseStatus status) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status);
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            return r;
+        }
+
+        private static FullHttpResponse body(String type, byte[] bytes, String cache, boolean head) {
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).set(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, cache);
+            return r;
+        }
+
+        private static void send(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r, boolean keepAlive) {
+            boolean keep = keepAlive && HttpUtil.isKeepAlive(req);
+            if (!keep) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            ChannelFuture f = ctx.writeAndFlush(r);
+            if (!keep) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+}
