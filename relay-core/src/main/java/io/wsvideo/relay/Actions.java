@@ -1,38 +1,38 @@
 package io.wsvideo.relay;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * What a channel decided under its lock and does after releasing it: start drain loops, close viewers
- * and publishers. Keeps calls into the transport (sends, closes) out of every lock.
+ * and publishers. Keeps calls into the transport (sends, closes) out of every lock. Used by one thread.
  */
 final class Actions {
 
-    /**
-     * The kick array of this thread's last finished {@code Actions}, lent to its next one. A published chunk
-     * kicks up to every viewer of the channel: a list grown one viewer at a time per chunk would allocate
-     * ~15 bytes per viewer per chunk, the only per-viewer garbage of the fan-out besides the one
-     * {@code duplicate()} per send. An {@code Actions} made while another is running on the same thread finds
-     * the slot empty and uses its own array.
-     */
-    private static final ThreadLocal<ViewerQueue[]> SPARE_KICKS = new ThreadLocal<>();
-    private static final int MAX_SPARE = 1 << 16;
+    /** A close to do: of a viewer (its queue) or of a publisher's connection. */
+    private record Close(ViewerQueue viewer, Peer peer, int code, String reason) {
+    }
 
+    /** Lends the kick array (see {@link Channel#borrowKicks()}); null for hub-wide work. */
+    private final Channel lender;
     private ViewerQueue[] kicks;
     private int kickCount;
-    private List<Object[]> closes;
+    private List<Close> closes;
+
+    /** @param lender the channel whose spare kick array this may borrow, or null */
+    Actions(Channel lender) {
+        this.lender = lender;
+    }
 
     void kick(ViewerQueue v) {
         if (kicks == null) {
-            kicks = SPARE_KICKS.get();
+            kicks = lender == null ? null : lender.borrowKicks();
             if (kicks == null) {
                 kicks = new ViewerQueue[16];
-            } else {
-                SPARE_KICKS.remove();
             }
         } else if (kickCount == kicks.length) {
-            kicks = java.util.Arrays.copyOf(kicks, kicks.length * 2);
+            kicks = Arrays.copyOf(kicks, kicks.length * 2);
         }
         kicks[kickCount++] = v;
     }
@@ -43,19 +43,20 @@ final class Actions {
         }
     }
 
+    /** Closes a viewer that is too slow (1008, counted as an eviction). */
     void evict(ViewerQueue v, String reason) {
         closeViewer(v, CloseCodes.POLICY_VIOLATION, reason);
     }
 
     void closeViewer(ViewerQueue v, int code, String reason) {
-        closes().add(new Object[] {v, code, reason});
+        closes().add(new Close(v, null, code, reason));
     }
 
     void close(Peer p, int code, String reason) {
-        closes().add(new Object[] {p, code, reason});
+        closes().add(new Close(null, p, code, reason));
     }
 
-    private List<Object[]> closes() {
+    private List<Close> closes() {
         if (closes == null) {
             closes = new ArrayList<>(2);
         }
@@ -64,11 +65,11 @@ final class Actions {
 
     void run(RelayHub hub) {
         if (closes != null) {
-            for (Object[] c : closes) {
-                if (c[0] instanceof ViewerQueue v) {
-                    hub.closeViewer(v, (Integer) c[1], (String) c[2], true);
+            for (Close c : closes) {
+                if (c.viewer != null) {
+                    c.viewer.channel.closeViewer(c.viewer, c.code, c.reason, true);
                 } else {
-                    hub.closePeer((Peer) c[0], (Integer) c[1], (String) c[2]);
+                    hub.closePeer(c.peer, c.code, c.reason);
                 }
             }
         }
@@ -84,9 +85,9 @@ final class Actions {
                 k[i].drain();
             }
         } finally {
-            java.util.Arrays.fill(k, 0, n, null);
-            if (k.length <= MAX_SPARE) {
-                SPARE_KICKS.set(k);
+            Arrays.fill(k, 0, n, null);
+            if (lender != null) {
+                lender.returnKicks(k);
             }
         }
     }

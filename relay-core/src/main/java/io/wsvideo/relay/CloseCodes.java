@@ -15,6 +15,8 @@ public final class CloseCodes {
     public static final int POLICY_VIOLATION = 1008;
     /** A message was larger than the configured maximum. */
     public static final int MESSAGE_TOO_BIG = 1009;
+    /** The relay hit a bug of its own or of the transport (a send completed twice); logged as an error. */
+    public static final int INTERNAL_ERROR = 1011;
     /** A server-side limit was reached (too many channels or viewers); try again later. */
     public static final int TRY_AGAIN_LATER = 1013;
 

@@ -58,7 +58,7 @@ public final class Publisher {
             return;
         }
         channel.removePublisher(this, reason);
-        hub.publisherGone(channel);
+        hub.dropIfEmpty(channel);
         hub.fire(l -> l.publisherClosed(this));
     }
 

@@ -36,7 +36,6 @@ public final class RelayHub implements AutoCloseable {
     private final RelayConfig config;
     private final LongSupplier nanoClock;
     private final AtomicLong viewerIds = new AtomicLong();
-    private final AtomicLong viewersEvicted = new AtomicLong();
     private final AtomicLong publishersRefused = new AtomicLong();
     private final ScheduledExecutorService sweeper;
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
@@ -44,6 +43,8 @@ public final class RelayHub implements AutoCloseable {
     // Guarded by itself. Channels exist while they have a publisher or a viewer.
     private final Map<String, Channel> channels = new HashMap<>();
     private boolean closed;
+    /** The counts of the channels that were dropped, so the hub's totals never go down. Guarded by channels. */
+    private RelayCounters retired = RelayCounters.ZERO;
 
     private RelayHub(RelayConfig config, LongSupplier nanoClock, boolean sweep) {
         this.config = Objects.requireNonNull(config, "config");
@@ -121,13 +122,13 @@ public final class RelayHub implements AutoCloseable {
         checkName(channel);
         Publisher p;
         Publisher replaced;
-        Actions actions = new Actions();
+        Actions actions = new Actions(null);
         synchronized (channels) {
             checkOpen();
             Channel ch = channelFor(channel);
             if (ch.hasPublisher() && !config.publisherTakeover()) {
                 publishersRefused.incrementAndGet();
-                dropIfEmpty(ch);
+                dropIfEmptyLocked(ch);
                 throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "channel busy: " + channel);
             }
             p = new Publisher(this, ch, peer, mimeHint);
@@ -150,27 +151,26 @@ public final class RelayHub implements AutoCloseable {
     public Viewer openViewer(String channel, ViewerSink sink) throws RelayRefusal {
         Objects.requireNonNull(sink, "sink");
         checkName(channel);
-        Actions actions = new Actions();
         ViewerQueue q;
+        Actions actions;
         boolean first;
         synchronized (channels) {
             checkOpen();
             Channel ch = channelFor(channel);
-            int count = ch.viewerCount();
-            if (count >= config.maxViewersPerChannel()) {
-                dropIfEmpty(ch);
+            if (ch.viewerCount() >= config.maxViewersPerChannel()) {
+                dropIfEmptyLocked(ch);
                 throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many viewers on channel " + channel);
             }
-            first = count == 0;
-            q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch, this);
-            ch.addViewer(q, actions);
+            q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch, ch.bytes, this);
+            actions = new Actions(ch);
+            first = ch.addViewer(q, actions);
         }
         actions.run(this);
         LOG.debug("channel {}: viewer {} joined", channel, q.id);
         if (first) {
             fire(l -> l.firstViewerJoined(channel));
         }
-        return new Viewer(this, q);
+        return new Viewer(q);
     }
 
     private void checkName(String channel) throws RelayRefusal {
@@ -198,43 +198,18 @@ public final class RelayHub implements AutoCloseable {
         return ch;
     }
 
+    /** Forgets a channel that has neither publisher nor viewers (a channel calls it when it emptied). */
+    void dropIfEmpty(Channel ch) {
+        synchronized (channels) {
+            dropIfEmptyLocked(ch);
+        }
+    }
+
     // Guarded by channels.
-    private void dropIfEmpty(Channel ch) {
-        if (ch.isEmpty()) {
-            channels.remove(ch.name, ch);
-        }
-    }
-
-    void publisherGone(Channel ch) {
-        synchronized (channels) {
-            dropIfEmpty(ch);
-        }
-    }
-
-    /**
-     * Closes a viewer: frees its queue, leaves its channel, and (when {@code closeSink}) closes its
-     * connection. Safe to call more than once and from any thread holding no relay lock.
-     */
-    void closeViewer(ViewerQueue v, int code, String reason, boolean closeSink) {
-        if (!v.markClosed(reason)) {
-            return;
-        }
-        if (code == CloseCodes.POLICY_VIOLATION) {
-            viewersEvicted.incrementAndGet();
-            LOG.info("channel {}: viewer {} closed: {}", v.channel.name, v.id, reason);
-        } else {
-            LOG.debug("channel {}: viewer {} left ({})", v.channel.name, v.id, reason);
-        }
-        boolean last;
-        synchronized (channels) {
-            last = v.channel.removeViewer(v) && v.channel.viewerCount() == 0;
-            dropIfEmpty(v.channel);
-        }
-        if (closeSink) {
-            closePeer(v.sink, code, reason);
-        }
-        if (last) {
-            fire(l -> l.lastViewerLeft(v.channel.name));
+    private void dropIfEmptyLocked(Channel ch) {
+        if (ch.isEmpty() && channels.remove(ch.name, ch)) {
+            // Nothing counts on it any more: no viewer (each was closed first) and no publisher.
+            retired = retired.plus(ch.counters.read());
         }
     }
 
@@ -253,7 +228,7 @@ public final class RelayHub implements AutoCloseable {
                 all = new ArrayList<>(channels.values());
             }
             long now = nanoTime();
-            Actions actions = new Actions();
+            Actions actions = new Actions(null);
             for (Channel ch : all) {
                 ch.sweep(now, actions);
             }
@@ -296,7 +271,21 @@ public final class RelayHub implements AutoCloseable {
             cs.add(ch.stats(withViewers));
         }
         cs.sort((a, b) -> a.name().compareTo(b.name()));
-        return new RelayStats(List.copyOf(cs), viewersEvicted.get(), publishersRefused.get());
+        return new RelayStats(List.copyOf(cs), counters().evictions(), publishersRefused.get());
+    }
+
+    /**
+     * The hub's monotonic counts since it started, channels that are gone included. Costs one small object
+     * per channel, nothing per viewer: cheap enough to read on every scrape.
+     */
+    public RelayCounters counters() {
+        synchronized (channels) {
+            RelayCounters sum = retired;
+            for (Channel ch : channels.values()) {
+                sum = sum.plus(ch.counters.read());
+            }
+            return sum;
+        }
     }
 
     /** Closes every publisher and viewer with 1001 and refuses new ones. */
@@ -310,16 +299,27 @@ public final class RelayHub implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(channels.values());
         }
-        Actions actions = new Actions();
+        Actions actions = new Actions(null);
         for (Channel ch : all) {
             ch.closeAll(CloseCodes.GOING_AWAY, "relay shutting down", actions);
         }
         actions.run(this);
         synchronized (channels) {
+            for (Channel ch : channels.values()) {
+                retired = retired.plus(ch.counters.read());
+            }
             channels.clear();
         }
         if (sweeper != null) {
             sweeper.shutdownNow();
+            // Wait for the thread to end: a webapp being undeployed must not leave it running its classes.
+            try {
+                if (!sweeper.awaitTermination(2, TimeUnit.SECONDS)) {
+                    LOG.warn("the sweeper thread did not stop within 2 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -3,17 +3,15 @@ package io.wsvideo.relay;
 /** A connected viewer, as returned by {@link RelayHub#openViewer}. */
 public final class Viewer {
 
-    private final RelayHub hub;
     final ViewerQueue queue;
 
-    Viewer(RelayHub hub, ViewerQueue queue) {
-        this.hub = hub;
+    Viewer(ViewerQueue queue) {
         this.queue = queue;
     }
 
     /** The viewer's connection ended: frees its queue and leaves the channel. */
     public void close() {
-        hub.closeViewer(queue, CloseCodes.NORMAL, "viewer left", false);
+        queue.channel.closeViewer(queue, CloseCodes.NORMAL, "viewer left", false);
     }
 
     public long id() {

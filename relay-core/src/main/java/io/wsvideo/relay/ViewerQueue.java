@@ -2,10 +2,12 @@ package io.wsvideo.relay;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One viewer's bounded outgoing queue and its drain loop: the viewer queue policy lives here and in
- * {@link Channel}.
+ * {@link View}; where the viewer is in the stream is its {@link ViewerCursor}'s business.
  *
  * <h2>Policy</h2>
  * <ul>
@@ -14,43 +16,57 @@ import java.util.Arrays;
  *   <li>Media waiting here is bounded by {@link RelayConfig#maxQueueBytes()} and by how long the oldest
  *       queued message has waited ({@link RelayConfig#maxQueueAgeMillis()}). A media message that would
  *       break either bound (unless the queue holds no media) is not queued: instead every queued media message is dropped and the viewer
- *       skips ahead; {@link Channel} resumes it at the next keyframe with a {@code skip} control message,
+ *       skips ahead; its view resumes it at the next keyframe with a {@code skip} control message,
  *       so the viewer sees a jump, never a corrupt stream. Control messages and init segments are never
  *       dropped: without them the media after them could not be decoded.</li>
  *   <li>More than {@link RelayConfig#maxSkipsPerMinute()} skips in a minute, or one send that has not
- *       finished after {@link RelayConfig#maxStallMillis()}, closes the viewer with 1008.</li>
+ *       finished after {@link RelayConfig#maxStallMillis()} (the hub's sweeper checks), closes the viewer
+ *       with 1008.</li>
  * </ul>
+ *
+ * <h2>Send loop</h2>
+ * An explicit {@link SendState}, as Jetty's {@code IteratingCallback} keeps it: a completion that arrives
+ * with no send in flight, or twice for one send, is a transport bug; it is logged with an
+ * {@link IllegalStateException} (also thrown to the caller) and the viewer is closed with 1011, instead of
+ * silently starting a second send in parallel.
  * So a viewer holds at most {@code maxQueueBytes} of media plus a few small control messages, whatever it
  * does, and the bytes themselves are shared with every other viewer.
  */
-final class ViewerQueue implements SendCallback {
+final class ViewerQueue {
 
-    enum MediaState {
-        /** No stream yet (or the last one ended): only control messages flow. */
-        WAITING_FOR_STREAM,
-        /** Has the init segment; media resumes at the next keyframe (after joining or skipping). */
-        WAITING_FOR_KEYFRAME,
-        /** Receives every media byte from {@link #deliveredTo} on. */
-        LIVE
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(ViewerQueue.class);
 
     /** Result of {@link #offerMedia}. */
     enum Offer {
         QUEUED, QUEUED_KICK, SKIPPED, EVICT
     }
 
+    /** The drain loop's state; changed only under this queue's lock. */
+    enum SendState {
+        /** No drain loop runs: the next offer starts one. */
+        IDLE,
+        /** A drain loop runs (or its kick is on the way) with no send in flight. */
+        PROCESSING,
+        /** The loop called the sink, which has neither returned nor completed the send. */
+        SENDING,
+        /** The sink completed the send before returning: the loop goes on once it returns. */
+        COMPLETED_DURING_SEND,
+        /** The sink returned with the send in flight: its completion goes on with the loop. */
+        AWAITING_COMPLETION
+    }
+
     final long id;
     final ViewerSink sink;
     final Channel channel;
+    /** Where this viewer is in its view; guarded by the channel's lock. */
+    final ViewerCursor cursor;
     private final RelayConfig config;
     private final RelayHub hub;
-
-    // Guarded by channel.lock: this viewer's index in the channel's viewer array, and where it is in the
-    // current stream.
-    int slot = -1;
-    MediaState mediaState = MediaState.WAITING_FOR_STREAM;
-    long deliveredTo;
-    boolean skipPending;
+    /**
+     * Two callbacks used in turn, one per send: a second completion of a send arrives at a callback that
+     * is no longer expected even when the next send is already in flight.
+     */
+    private final Completion[] completions = {new Completion(), new Completion()};
 
     // Guarded by this: the queue, its accounting and the drain loop's state.
     private Message[] ring = new Message[16];
@@ -58,10 +74,11 @@ final class ViewerQueue implements SendCallback {
     private int head;
     private int count;
     private long queuedMediaBytes;
-    private boolean draining;
+    private SendState sendState = SendState.IDLE;
     private Message inFlight;
+    private Completion expected;
     private long inFlightSinceNanos;
-    private int sendPhase;
+    private long sendsStarted;
     private boolean closed;
     private String closeReason;
     private final ArrayDeque<Long> skipTimes = new ArrayDeque<>();
@@ -71,15 +88,11 @@ final class ViewerQueue implements SendCallback {
     private long skipsTotal;
     private long droppedSinceNotice;
 
-    private static final int IDLE = 0;
-    private static final int SENDING = 1;
-    private static final int COMPLETED_DURING_SEND = 2;
-    private static final int AWAITING_CALLBACK = 3;
-
-    ViewerQueue(long id, ViewerSink sink, Channel channel, RelayHub hub) {
+    ViewerQueue(long id, ViewerSink sink, Channel channel, View view, RelayHub hub) {
         this.id = id;
         this.sink = sink;
         this.channel = channel;
+        this.cursor = new ViewerCursor(this, view);
         this.hub = hub;
         this.config = hub.config();
     }
@@ -95,23 +108,21 @@ final class ViewerQueue implements SendCallback {
 
     /**
      * Queues a media message unless that would break the queue's bounds, in which case the queued media is
-     * dropped and the caller must resume this viewer at the next keyframe.
+     * dropped and the caller must resume this viewer at the next keyframe. Called under the channel's lock.
      */
     synchronized Offer offerMedia(Message m, long nowNanos) {
         if (closed) {
             return Offer.QUEUED;
-        }
-        if (stalled(nowNanos)) {
-            return Offer.EVICT;
         }
         // A message larger than the whole bound still goes out when nothing else waits: refusing it
         // would leave the viewer nothing to ever receive.
         boolean tooMany = queuedMediaBytes > 0 && queuedMediaBytes + m.size > config.maxQueueBytes();
         boolean tooOld = count > 0 && nowNanos - queuedAt[head] > config.maxQueueAgeMillis() * 1_000_000L;
         if (tooMany || tooOld) {
-            dropQueuedMedia();
-            droppedBytes += m.size;
-            droppedSinceNotice += m.size;
+            long dropped = dropQueuedMedia() + m.size;
+            droppedBytes += dropped;
+            droppedSinceNotice += dropped;
+            channel.counters.droppedBytes += dropped;
             skipsTotal++;
             skipTimes.addLast(nowNanos);
             while (!skipTimes.isEmpty() && nowNanos - skipTimes.peekFirst() > 60_000_000_000L) {
@@ -130,6 +141,7 @@ final class ViewerQueue implements SendCallback {
         return d;
     }
 
+    /** Whether one send has been in flight longer than {@link RelayConfig#maxStallMillis()}. */
     synchronized boolean stalled(long nowNanos) {
         return inFlight != null && nowNanos - inFlightSinceNanos > config.maxStallMillis() * 1_000_000L;
     }
@@ -173,17 +185,17 @@ final class ViewerQueue implements SendCallback {
         head = 0;
     }
 
-    /** Keeps control messages and init segments in order; drops every queued media message. */
-    private void dropQueuedMedia() {
+    /** Keeps control messages and init segments in order; drops every queued media message. @return bytes dropped */
+    private long dropQueuedMedia() {
         int n = count;
         Message[] keep = new Message[n];
         long[] keepAt = new long[n];
         int k = 0;
+        long dropped = 0;
         for (int i = 0; i < n; i++) {
             int idx = (head + i) % ring.length;
             if (ring[idx].kind == Message.Kind.MEDIA) {
-                droppedBytes += ring[idx].size;
-                droppedSinceNotice += ring[idx].size;
+                dropped += ring[idx].size;
             } else {
                 keep[k] = ring[idx];
                 keepAt[k] = queuedAt[idx];
@@ -199,13 +211,15 @@ final class ViewerQueue implements SendCallback {
             queuedAt[i] = keepAt[i];
         }
         count = k;
+        return dropped;
     }
 
+    /** @return true if no loop ran: the caller starts one with {@link #drain} (outside every relay lock) */
     private boolean startDraining() {
-        if (draining) {
+        if (sendState != SendState.IDLE) {
             return false;
         }
-        draining = true;
+        sendState = SendState.PROCESSING;
         return true;
     }
 
@@ -216,63 +230,103 @@ final class ViewerQueue implements SendCallback {
     void drain() {
         for (;;) {
             Message m;
+            Completion callback;
             synchronized (this) {
+                if (sendState != SendState.PROCESSING) {
+                    throw new IllegalStateException("viewer " + id + ": drain in state " + sendState);
+                }
                 m = closed ? null : poll();
                 if (m == null) {
-                    draining = false;
+                    sendState = SendState.IDLE;
                     return;
                 }
                 inFlight = m;
                 inFlightSinceNanos = hub.nanoTime();
-                sendPhase = SENDING;
+                callback = completions[(int) (sendsStarted++ & 1)];
+                expected = callback;
+                sendState = SendState.SENDING;
             }
             try {
                 if (m.isText()) {
-                    sink.sendText(m.text, this);
+                    sink.sendText(m.text, callback);
                 } else {
-                    sink.sendShared(m.shared, this);
+                    sink.sendShared(m.shared, callback);
                 }
             } catch (RuntimeException e) {
-                completed(e);
+                sendThrew(callback, e);
             }
             synchronized (this) {
-                if (sendPhase == SENDING) {
-                    sendPhase = AWAITING_CALLBACK;
+                if (sendState == SendState.SENDING) {
+                    sendState = SendState.AWAITING_COMPLETION;
                     return;
                 }
-                sendPhase = IDLE;
-                if (closed) {
-                    draining = false;
-                    return;
-                }
+                // COMPLETED_DURING_SEND: the completion left the rest of the loop to this thread.
+                sendState = SendState.PROCESSING;
             }
         }
     }
 
-    @Override
-    public void completed(Throwable failure) {
+    /** The sink threw instead of completing: a failed send, unless it completed the send before throwing. */
+    private void sendThrew(Completion callback, RuntimeException e) {
+        boolean completedAlready;
+        synchronized (this) {
+            completedAlready = expected != callback;
+        }
+        if (completedAlready) {
+            channel.closeViewer(this, CloseCodes.GOING_AWAY, "send failed", false);
+        } else {
+            completed(callback, e);
+        }
+    }
+
+    /** One send's completion, as the sink reports it. */
+    private final class Completion implements SendCallback {
+        @Override
+        public void completed(Throwable failure) {
+            ViewerQueue.this.completed(this, failure);
+        }
+    }
+
+    private void completed(Completion callback, Throwable failure) {
         boolean resume;
         synchronized (this) {
-            if (inFlight != null && failure == null) {
-                bytesOut += inFlight.size;
-                messagesOut++;
-            }
-            inFlight = null;
-            if (sendPhase == SENDING) {
-                sendPhase = COMPLETED_DURING_SEND;
+            if (callback != expected
+                    || sendState != SendState.SENDING && sendState != SendState.AWAITING_COMPLETION) {
                 resume = false;
+                callback = null;
             } else {
-                sendPhase = IDLE;
-                resume = true;
+                expected = null;
+                if (failure == null && !closed) {
+                    bytesOut += inFlight.size;
+                    messagesOut++;
+                    channel.counters.bytesOut.add(inFlight.size);
+                }
+                inFlight = null;
+                resume = sendState == SendState.AWAITING_COMPLETION;
+                sendState = resume ? SendState.PROCESSING : SendState.COMPLETED_DURING_SEND;
             }
         }
+        if (callback == null) {
+            unexpectedCompletion();
+        }
         if (failure != null) {
-            hub.closeViewer(this, CloseCodes.GOING_AWAY, "send failed", false);
-            return;
+            channel.closeViewer(this, CloseCodes.GOING_AWAY, "send failed", false);
         }
         if (resume) {
             drain();
         }
+    }
+
+    /** A completion with no send of it in flight: the transport broke its contract. Loud, and the viewer goes. */
+    private void unexpectedCompletion() {
+        IllegalStateException e;
+        synchronized (this) {
+            e = new IllegalStateException("viewer " + id + ": send completed with no send of it in flight (state "
+                    + sendState + "); the transport completed a send twice or one it was never given");
+        }
+        LOG.error("channel {}: {}", channel.name, e.getMessage(), e);
+        channel.closeViewer(this, CloseCodes.INTERNAL_ERROR, "internal error: send completed twice", true);
+        throw e;
     }
 
     /** Marks the queue closed and frees what it holds. @return false if it was closed already. */
@@ -293,12 +347,16 @@ final class ViewerQueue implements SendCallback {
         return closed;
     }
 
-    synchronized ViewerStats stats(MediaState state, long nowNanos) {
+    synchronized SendState sendState() {
+        return sendState;
+    }
+
+    synchronized ViewerStats stats(String state, long nowNanos) {
         long lagMillis = count > 0 ? (nowNanos - queuedAt[head]) / 1_000_000L : 0;
         if (inFlight != null) {
             lagMillis = Math.max(lagMillis, (nowNanos - inFlightSinceNanos) / 1_000_000L);
         }
-        return new ViewerStats(id, state.name(), bytesOut, messagesOut, queuedMediaBytes, count, lagMillis,
+        return new ViewerStats(id, state, bytesOut, messagesOut, queuedMediaBytes, count, lagMillis,
                 skipsTotal, droppedBytes, closeReason);
     }
 }

@@ -1,0 +1,57 @@
+package io.wsvideo.relay;
+
+import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.TrackInfo;
+import java.util.List;
+
+/** The JSON control messages viewers get (the protocol in README.md): stream, waiting, ended, skip. */
+final class ControlMessages {
+
+    private ControlMessages() {
+    }
+
+    /** Nobody publishes on the channel yet (or the stream has not shown its init segment). */
+    static Message waiting(String channel, long nowNanos) {
+        return Message.control("{\"type\":\"waiting\",\"channel\":" + Json.quote(channel) + "}", nowNanos);
+    }
+
+    /** The stream ended; the viewer stays connected for the next one. */
+    static Message ended(String reason, long nowNanos) {
+        return Message.control("{\"type\":\"ended\",\"reason\":" + Json.quote(reason) + "}", nowNanos);
+    }
+
+    /** The viewer fell behind: media resumes at a keyframe after this, {@code droppedBytes} never sent. */
+    static Message skip(long droppedBytes, long nowNanos) {
+        return Message.control("{\"type\":\"skip\",\"droppedBytes\":" + droppedBytes + "}", nowNanos);
+    }
+
+    /**
+     * Describes a new stream: what to hand MediaSource, its tracks, whether it can be played at all.
+     *
+     * @param mimeHint what the publisher claimed; a pass-through stream (unknown container) is announced as it
+     */
+    static Message stream(String channel, long streamId, String mimeHint, StreamInfo info, long nowNanos) {
+        StringBuilder b = new StringBuilder("{\"type\":\"stream\",\"channel\":").append(Json.quote(channel))
+                .append(",\"streamId\":").append(streamId)
+                .append(",\"mime\":").append(Json.quote(info.passthrough() ? mimeHint : info.mseMimeType()))
+                .append(",\"container\":").append(Json.quote(info.container().name().toLowerCase()))
+                .append(",\"passthrough\":").append(info.passthrough())
+                .append(",\"playable\":").append(info.passthrough() || info.msePlayable());
+        if (!info.passthrough() && !info.msePlayable()) {
+            b.append(",\"reason\":").append(Json.quote(info.notPlayableReason()));
+        }
+        b.append(",\"tracks\":[");
+        List<TrackInfo> tracks = info.tracks();
+        for (int i = 0; i < tracks.size(); i++) {
+            TrackInfo t = tracks.get(i);
+            b.append(i == 0 ? "" : ",").append("{\"number\":").append(t.number())
+                    .append(",\"kind\":").append(Json.quote(t.kind().name().toLowerCase()))
+                    .append(",\"codec\":").append(Json.quote(t.mseCodec() != null ? t.mseCodec() : t.codecId()));
+            if (t.width() > 0) {
+                b.append(",\"width\":").append(t.width()).append(",\"height\":").append(t.height());
+            }
+            b.append('}');
+        }
+        return Message.control(b.append("]}").toString(), nowNanos);
+    }
+}
