@@ -19,6 +19,12 @@ export function supportedFormats() {
   return FORMATS.filter((f) => MediaRecorder.isTypeSupported(f.mime));
 }
 
+/**
+ * How often MediaRecorder hands over what it has encoded: the relay can forward a frame no sooner.
+ * See docs/latency.md for the measurements behind the choice.
+ */
+export const DEFAULT_TIMESLICE_MS = 100;
+
 /** Close codes after which trying again cannot help. */
 const FINAL_CODES = new Set([1003, 1007, 1009]);
 
@@ -26,7 +32,7 @@ export class RelayBroadcaster {
   /**
    * @param {string} url ws(s) URL of /relay/publish/{channel}
    * @param {{onStatus?: (s: string, state?: string) => void, mimeType?: string,
-   *          videoBitsPerSecond?: number, reconnect?: boolean, token?: string}} opts
+   *          videoBitsPerSecond?: number, reconnect?: boolean, token?: string, timeslice?: number}} opts
    */
   constructor(url, opts = {}) {
     this.url = url;
@@ -86,7 +92,7 @@ export class RelayBroadcaster {
         opened = true;
         this.connections++;
         this.retryMs = 500;
-        recorder.start(100);
+        recorder.start(this.opts.timeslice || DEFAULT_TIMESLICE_MS);
         // Media time 0 of this stream is (about) now: lets a page on the same clock measure latency.
         this.startedAt = Date.now();
         this.onStatus('Broadcasting ' + recorder.mimeType, 'live');

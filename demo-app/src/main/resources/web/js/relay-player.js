@@ -1,112 +1,63 @@
-// Viewer side of the wsvideo relay protocol: WebSocket -> MediaSource -> <video>.
-// Text messages are JSON control messages, binary messages are container bytes, in stream order:
-// "stream" (MIME + track info), the init segment, then media starting at a keyframe.
-// A new "stream" means a new publisher session: rebuild the MediaSource without reloading the page.
+// Viewer side of the wsvideo relay protocol. Two ways to play a channel:
+// - WebCodecs (relay-webcodecs.js): the relay's frame view (?format=frames), each frame decoded as it
+//   arrives and drawn to a <canvas> when due; a jitter buffer of ~50-150 ms. Used when the browser has
+//   VideoDecoder/AudioDecoder and they accept the stream's codecs.
+// - MSE: container bytes into MediaSource and a <video>, which keeps a few hundred ms of buffer of its
+//   own. Used otherwise, and for relays without the frame view.
+// Text messages are JSON control messages: "stream" (a new publisher session: rebuild the decoders
+// without reloading the page), "waiting", "skip", "ended".
 'use strict';
 
-export class RelayPlayer {
-  /**
-   * @param {HTMLVideoElement} video
-   * @param {string} url ws(s) URL of /relay/view/{channel}
-   * @param {{onStatus?: (s: string) => void, targetLatency?: number}} opts
-   */
-  constructor(video, url, opts = {}) {
+import { WebCodecsEngine, webCodecsAvailable, webCodecsRefusal } from './relay-webcodecs.js';
+
+/** MediaSource into a <video>: the byte view of a channel. */
+class MseEngine {
+  constructor(video, hooks, opts) {
     this.video = video;
-    this.url = url;
-    this.onStatus = opts.onStatus || (() => {});
-    this.token = opts.token; // a view token, sent as the subprotocol
-    // How far behind the newest buffered media to play: chunks arrive every 100-120 ms, so half a
-    // second rides out ordinary jitter without stalling.
+    this.hooks = hooks;
+    // How far behind the newest buffered media to play (s); see keepLive and docs/latency.md.
     this.targetLatency = opts.targetLatency || 0.5;
     this.queue = [];
     this.generation = 0;
     this.ms = null;
     this.sb = null;
-    this.stream = null;
-    this.ws = null;
-    this.closed = false;
-    this.retryMs = 500;
-    this.bytesReceived = 0;
-    this.skips = 0;
-    this.streams = 0;
-    this.connections = 0;
     this.seekToLive = true;
     this.timer = setInterval(() => this.keepLive(), 250);
   }
 
-  start() {
-    this.closed = false;
-    this.connect();
-  }
-
-  stop() {
-    this.closed = true;
-    clearInterval(this.timer);
-    if (this.ws) this.ws.close(1000, 'viewer left');
-  }
-
-  connect() {
-    const ws = new WebSocket(this.url, this.token ? [this.token] : undefined);
-    ws.binaryType = 'arraybuffer';
-    this.ws = ws;
-    this.onStatus('connecting');
-    ws.onopen = () => { this.retryMs = 500; this.connections++; this.onStatus('connected, waiting for the stream'); };
-    ws.onmessage = (e) => {
-      if (typeof e.data === 'string') {
-        this.onControl(JSON.parse(e.data));
-      } else {
-        this.bytesReceived += e.data.byteLength;
-        this.noteArrival(performance.now());
-        this.queue.push(e.data);
-        this.pump();
-      }
-    };
-    ws.onclose = (e) => {
-      if (this.ws !== ws) return;
-      this.onStatus(`disconnected (${e.code}${e.reason ? ': ' + e.reason : ''})`);
-      if (!this.closed) {
-        // Jittered, so that an audience cut off at once (a relay restart) does not come back at once.
-        setTimeout(() => { if (!this.closed) this.connect(); }, this.retryMs * (0.5 + Math.random()));
-        this.retryMs = Math.min(this.retryMs * 2, 10000);
-      }
-    };
-  }
-
-  onControl(msg) {
-    switch (msg.type) {
-      case 'waiting':
-        this.onStatus('waiting for a broadcaster on this channel');
-        break;
-      case 'stream':
-        this.streams++;
-        this.stream = msg;
-        if (!msg.playable) {
-          this.onStatus('this stream cannot be played here: ' + (msg.reason || msg.mime));
-          this.resetMediaSource(null);
-        } else {
-          this.resetMediaSource(msg.mime);
-          this.onStatus('playing ' + msg.mime);
-        }
-        break;
-      case 'skip':
-        // The relay dropped what we could not take in time; media resumes at a keyframe, in a new
-        // buffered range. Bytes not yet appended are older than that keyframe: drop them, and jump into
-        // the new range once its first bytes are in.
-        // What arrived before the notice may end in the middle of an element: reset the demuxer
-        // (abort()), or it would read the keyframe's bytes as the rest of the cut element.
-        this.skips++;
-        this.queue = [];
-        if (this.sb && this.ms && this.ms.readyState === 'open') {
-          try { this.sb.abort(); } catch (e) { /* already reset */ }
-        }
-        this.seekAfterAppend = true;
-        break;
-      case 'ended':
-        this.onStatus('broadcast ended: ' + (msg.reason || '') + '; waiting for it to start again');
-        break;
-      default:
-        break; // Unknown control messages are ignored, so newer relays keep working with this page.
+  onStream(msg) {
+    if (!msg.playable) {
+      this.hooks.onStatus('this stream cannot be played here: ' + (msg.reason || msg.mime));
+      this.resetMediaSource(null);
+    } else {
+      this.resetMediaSource(msg.mime);
+      this.hooks.onStatus('playing ' + msg.mime);
     }
+  }
+
+  onData(data, now) {
+    this.noteArrival(now);
+    this.queue.push(data);
+    this.pump();
+  }
+
+  onSkip() {
+    // The relay dropped what we could not take in time; media resumes at a keyframe, in a new buffered
+    // range. Bytes not yet appended are older than that keyframe: drop them, and jump into the new range
+    // once its first bytes are in. What arrived before the notice may end in the middle of an element:
+    // reset the demuxer (abort()), or it would read the keyframe's bytes as the rest of the cut element.
+    this.queue = [];
+    if (this.sb && this.ms && this.ms.readyState === 'open') {
+      try { this.sb.abort(); } catch (e) { /* already reset */ }
+    }
+    this.seekAfterAppend = true;
+  }
+
+  onEnded() {}
+
+  setMuted(muted) {
+    this.video.muted = muted;
+    if (!muted) this.video.play().catch(() => {});
   }
 
   resetMediaSource(mime) {
@@ -117,7 +68,7 @@ export class RelayPlayer {
     if (!mime) return;
     const MS = window.ManagedMediaSource || window.MediaSource;
     if (!MS || !MS.isTypeSupported(mime)) {
-      this.onStatus('this browser cannot play ' + mime);
+      this.hooks.onStatus('this browser cannot play ' + mime);
       return;
     }
     const gen = this.generation;
@@ -138,7 +89,7 @@ export class RelayPlayer {
         }
         this.pump();
       });
-      sb.addEventListener('error', () => this.onStatus('decoder error'));
+      sb.addEventListener('error', () => this.hooks.onStatus('decoder error'));
       this.sb = sb;
       this.pump();
     }, { once: true });
@@ -155,7 +106,7 @@ export class RelayPlayer {
         this.queue.unshift(data);
         this.trim(true);
       } else {
-        this.onStatus('append failed: ' + e.message);
+        this.hooks.onStatus('append failed: ' + e.message);
       }
     }
   }
@@ -212,32 +163,264 @@ export class RelayPlayer {
     }
   }
 
-  /** Numbers for the stats overlay and the tests. */
   stats() {
     const v = this.video;
     const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : null;
     const end = v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
+    return {
+      buffered: v.buffered.length ? end - v.buffered.start(0) : 0,
+      currentTime: v.currentTime,
+      behindLive: v.buffered.length ? end - v.currentTime : null,
+      videoWidth: v.videoWidth,
+      totalVideoFrames: q ? q.totalVideoFrames : null,
+      droppedVideoFrames: q ? q.droppedVideoFrames : null,
+      readyState: v.readyState,
+      playbackRate: v.playbackRate,
+    };
+  }
+
+  destroy() {
+    clearInterval(this.timer);
+    this.generation++;
+    this.sb = null;
+    const v = this.video;
+    if (v.src && v.src.startsWith('blob:')) URL.revokeObjectURL(v.src);
+    v.removeAttribute('src');
+    v.load();
+  }
+}
+
+export class RelayPlayer {
+  /**
+   * @param {HTMLVideoElement} video shows the MSE mode
+   * @param {string} url ws(s) URL of /relay/view/{channel}
+   * @param {{onStatus?: (s: string) => void, targetLatency?: number, token?: string,
+   *          mode?: 'auto'|'webcodecs'|'mse', canvas?: HTMLCanvasElement,
+   *          onFramePresented?: (source: CanvasImageSource, width: number, at: number) => void,
+   *          onEngine?: (mode: string) => void}} opts
+   *   canvas shows the WebCodecs mode (one is made next to the video when absent).
+   */
+  constructor(video, url, opts = {}) {
+    this.video = video;
+    this.url = url;
+    this.opts = opts;
+    this.onStatus = opts.onStatus || (() => {});
+    this.token = opts.token; // a view token, sent as the subprotocol
+    this.requestedMode = opts.mode === 'webcodecs' || opts.mode === 'mse' ? opts.mode : 'auto';
+    this.mode = null; // the engine in use: 'webcodecs' or 'mse'
+    this.engine = null;
+    this.framesRefused = null; // why WebCodecs cannot play this channel here (auto mode falls back to MSE)
+    this.muted = video.muted;
+    this.stream = null;
+    this.ws = null;
+    this.held = null; // messages held while the browser is asked whether it decodes a stream's codecs
+    this.closed = false;
+    this.retryMs = 500;
+    this.bytesReceived = 0;
+    this.skips = 0;
+    this.streams = 0;
+    this.connections = 0;
+  }
+
+  start() {
+    this.closed = false;
+    this.connect();
+  }
+
+  stop() {
+    this.closed = true;
+    if (this.ws) this.ws.close(1000, 'viewer left');
+    this.useEngine(null);
+  }
+
+  /** Whether to ask the relay for frames (WebCodecs) rather than container bytes (MSE). */
+  wantsFrames() {
+    if (this.requestedMode === 'mse') return false;
+    if (this.requestedMode === 'webcodecs') return true;
+    return webCodecsAvailable() && !this.framesRefused;
+  }
+
+  connect() {
+    const frames = this.wantsFrames();
+    const url = frames ? this.url + (this.url.includes('?') ? '&' : '?') + 'format=frames' : this.url;
+    const ws = new WebSocket(url, this.token ? [this.token] : undefined);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.held = null;
+    this.onStatus('connecting');
+    ws.onopen = () => { this.retryMs = 500; this.connections++; this.onStatus('connected, waiting for the stream'); };
+    ws.onmessage = (e) => {
+      if (this.ws !== ws) return;
+      if (this.held) {
+        this.held.push(e.data);
+        return;
+      }
+      this.handle(e.data, performance.now());
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.onStatus(`disconnected (${e.code}${e.reason ? ': ' + e.reason : ''})`);
+      if (this.closed) return;
+      if (frames && this.requestedMode === 'auto' && /frame/i.test(e.reason || '') && e.code !== 1000) {
+        // The relay cannot frame this channel's container: watch its bytes instead, at once.
+        this.framesRefused = e.reason;
+        this.connect();
+        return;
+      }
+      // Jittered, so that an audience cut off at once (a relay restart) does not come back at once.
+      setTimeout(() => { if (!this.closed && this.ws === ws) this.connect(); }, this.retryMs * (0.5 + Math.random()));
+      this.retryMs = Math.min(this.retryMs * 2, 10000);
+    };
+  }
+
+  handle(data, now) {
+    if (typeof data === 'string') {
+      this.onControl(JSON.parse(data));
+    } else {
+      this.bytesReceived += data.byteLength;
+      if (this.engine) this.engine.onData(data, now);
+    }
+  }
+
+  onControl(msg) {
+    switch (msg.type) {
+      case 'waiting':
+        this.onStatus('waiting for a broadcaster on this channel');
+        break;
+      case 'stream':
+        this.streams++;
+        this.stream = msg;
+        if (msg.format === 'frames') this.startFrames(msg);
+        else this.startBytes(msg);
+        break;
+      case 'skip':
+        this.skips++;
+        if (this.engine) this.engine.onSkip();
+        break;
+      case 'ended':
+        if (this.engine) this.engine.onEnded();
+        this.onStatus('broadcast ended: ' + (msg.reason || '') + '; waiting for it to start again');
+        break;
+      default:
+        break; // Unknown control messages are ignored, so newer relays keep working with this page.
+    }
+  }
+
+  startBytes(msg) {
+    this.useEngine('mse');
+    this.engine.onStream(msg);
+  }
+
+  startFrames(msg) {
+    // isConfigSupported answers asynchronously: hold what arrives meanwhile, in order.
+    const ws = this.ws;
+    const held = [];
+    this.held = held;
+    webCodecsRefusal(msg.tracks).then((refusal) => {
+      if (this.ws !== ws || this.held !== held) return;
+      if (refusal) {
+        this.held = null;
+        if (this.requestedMode === 'webcodecs') {
+          this.useEngine(null);
+          this.onStatus('this browser cannot decode this stream with WebCodecs: ' + refusal);
+          return;
+        }
+        this.framesRefused = refusal;
+        this.ws = null;
+        ws.close(1000, 'switching to MSE');
+        this.connect();
+        return;
+      }
+      this.useEngine('webcodecs');
+      this.engine.onStream(msg);
+      const codecs = msg.tracks.map((t) => t.codec).join(', ');
+      this.onStatus('playing ' + codecs + ' (WebCodecs)');
+      this.held = null;
+      const now = performance.now();
+      for (const d of held) this.handle(d, now);
+    });
+  }
+
+  canvas() {
+    if (!this.opts.canvas) {
+      const c = document.createElement('canvas');
+      c.className = 'video';
+      c.setAttribute('aria-label', this.video.getAttribute('aria-label') || 'Live video');
+      this.video.after(c);
+      this.opts.canvas = c;
+    }
+    return this.opts.canvas;
+  }
+
+  useEngine(mode) {
+    if (mode === this.mode && this.engine) return;
+    if (this.engine) this.engine.destroy();
+    this.engine = null;
+    this.mode = mode;
+    if (mode === 'webcodecs') {
+      const canvas = this.canvas();
+      this.engine = new WebCodecsEngine(canvas, {
+        onStatus: this.onStatus,
+        onFramePresented: this.opts.onFramePresented,
+      });
+      canvas.hidden = false;
+      this.video.hidden = true;
+    } else if (mode === 'mse') {
+      this.engine = new MseEngine(this.video, { onStatus: this.onStatus }, this.opts);
+      if (this.opts.canvas) this.opts.canvas.hidden = true;
+      this.video.hidden = false;
+    }
+    if (!this.engine) {
+      if (this.opts.canvas) this.opts.canvas.hidden = true;
+      this.video.hidden = false;
+    } else {
+      this.engine.setMuted(this.muted);
+    }
+    if (this.opts.onEngine) this.opts.onEngine(mode);
+  }
+
+  /** Mutes or unmutes; call it from a click, so the browser lets sound start. */
+  setMuted(muted) {
+    this.muted = muted;
+    if (this.engine) this.engine.setMuted(muted);
+  }
+
+  /** Jump to the live edge (MSE: seek; WebCodecs is always there). */
+  set seekToLive(v) {
+    if (v && this.engine instanceof MseEngine) this.engine.seekToLive = true;
+  }
+
+  /** The WebCodecs mode's audio graph, for a test to listen to (null in MSE mode). */
+  audioTap() {
+    return this.engine instanceof WebCodecsEngine && this.engine.audio
+      ? { context: this.engine.audio, node: this.engine.tap } : null;
+  }
+
+  /** Numbers for the stats overlay and the tests. */
+  stats() {
     const now = performance.now();
     if (!this.rate || now - this.rate.at >= 1000) {
       const prev = this.rate;
       this.rate = { at: now, bytes: this.bytesReceived,
         bps: prev ? ((this.bytesReceived - prev.bytes) * 8000) / (now - prev.at) : 0 };
     }
+    const engine = this.engine ? this.engine.stats() : {
+      buffered: 0, currentTime: 0, behindLive: null, videoWidth: 0, totalVideoFrames: null,
+      droppedVideoFrames: null, readyState: 0,
+    };
     return {
+      mode: this.mode,
+      requestedMode: this.requestedMode,
+      framesRefused: this.framesRefused,
       connected: !!this.ws && this.ws.readyState === WebSocket.OPEN,
       bitsPerSecond: Math.round(this.rate.bps),
-      buffered: v.buffered.length ? end - v.buffered.start(0) : 0,
-      mime: this.stream ? this.stream.mime : null,
+      mime: this.stream ? this.stream.mime || null : null,
+      codecs: this.stream && this.stream.tracks ? this.stream.tracks.map((t) => t.codec) : null,
       streams: this.streams,
-      currentTime: v.currentTime,
-      behindLive: v.buffered.length ? end - v.currentTime : null,
-      videoWidth: v.videoWidth,
-      totalVideoFrames: q ? q.totalVideoFrames : null,
-      droppedVideoFrames: q ? q.droppedVideoFrames : null,
       bytesReceived: this.bytesReceived,
       skips: this.skips,
       connections: this.connections,
-      readyState: v.readyState,
+      ...engine,
     };
   }
 }
