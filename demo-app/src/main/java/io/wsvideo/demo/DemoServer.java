@@ -101,10 +101,17 @@ public final class DemoServer implements RelayServer {
     public static DemoServer start(String host, int port, JakartaRelayConfig config, SSLContext tls,
                                    int socketSendBufferBytes) throws IOException, DeploymentException {
         DemoServer s = new DemoServer(host, port, config, tls, socketSendBufferBytes);
-        RelayEndpoints.register(s.container, s.hub, config);
-        s.http.start();
-        s.container.start("/", s.port());
-        return s;
+        try {
+            RelayEndpoints.register(s.container, s.hub, config);
+            s.http.start();
+            s.container.start("/", s.port());
+            return s;
+        } catch (IOException | DeploymentException | RuntimeException | Error e) {
+            // A taken port, say: stop what the constructor and the start began (the hub's sweeper, the metrics
+            // thread, Grizzly's pools), so that a caller that goes on is not left with a half-started server.
+            s.close();
+            throw e;
+        }
     }
 
     @Override

@@ -3,7 +3,9 @@ package io.wsvideo.demo;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
 import io.wsvideo.relay.redis.RedisBridge;
 import io.wsvideo.relay.redis.RedisBridgeConfig;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +84,14 @@ public final class Main implements Callable<Integer> {
                     + "WSVIDEO_REDIS environment variable, else one node alone.")
     String redisUri;
 
+    // The command line running this command, so that refusals go to its error stream (null outside picocli).
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private CommandLine cli() {
+        return spec != null ? spec.commandLine() : new CommandLine(this);
+    }
+
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
@@ -95,7 +105,13 @@ public final class Main implements Callable<Integer> {
         JakartaRelayConfig config = config(settings);
         RedisBridgeConfig cluster = cluster();
         RelayServer server = startServer(p, config, tls);
-        RedisBridge bridge = cluster == null ? null : RedisBridge.start(server.hub(), cluster);
+        RedisBridge bridge;
+        try {
+            bridge = cluster == null ? null : RedisBridge.start(server.hub(), cluster);
+        } catch (RuntimeException | Error e) {
+            server.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutting down");
@@ -123,7 +139,7 @@ public final class Main implements Callable<Integer> {
                     : io.wsvideo.relay.netty.NettyTransport.named(nettyTransport),
                     ioThreads == null ? sys.ioThreads() : ioThreads);
         } catch (IllegalArgumentException ex) {
-            throw new CommandLine.ParameterException(new CommandLine(this), ex.getMessage());
+            throw new CommandLine.ParameterException(cli(), ex.getMessage());
         }
         LOG.info("engine: {}", e == RelayServer.Engine.NETTY ? "netty (" + options.transport() + ")" : "tyrus");
         return e == RelayServer.Engine.NETTY
@@ -139,7 +155,7 @@ public final class Main implements Callable<Integer> {
         try {
             return JakartaRelayConfig.fromProperties(prefixed);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--set: " + e.getMessage());
+            throw new CommandLine.ParameterException(cli(), "--set: " + e.getMessage());
         }
     }
 
@@ -150,17 +166,21 @@ public final class Main implements Callable<Integer> {
         try {
             return RedisBridgeConfig.builder(redisUri.trim()).build();
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--redis: " + e.getMessage());
+            throw new CommandLine.ParameterException(cli(), "--redis: " + e.getMessage());
         }
     }
 
     private SSLContext tls() throws Exception {
         if (tlsKeystore != null && selfSigned) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
+            throw new CommandLine.ParameterException(cli(),
                     "--tls-keystore and --self-signed exclude each other");
         }
         if (tlsKeystore != null) {
-            return Tls.fromKeystore(tlsKeystore, tlsPassword == null ? new char[0] : tlsPassword.toCharArray());
+            try {
+                return Tls.fromKeystore(tlsKeystore, tlsPassword == null ? new char[0] : tlsPassword.toCharArray());
+            } catch (IOException | GeneralSecurityException e) {
+                throw new CommandLine.ParameterException(cli(), "--tls-keystore: " + e.getMessage());
+            }
         }
         if (selfSigned) {
             List<String> names = selfSignedNames != null ? selfSignedNames

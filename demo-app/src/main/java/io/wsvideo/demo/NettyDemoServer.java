@@ -59,7 +59,8 @@ public final class NettyDemoServer implements RelayServer {
         }
         try {
             this.server = b.start();
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Throwable: a failed bind's java.net.BindException comes through Netty undeclared.
             hub.close();
             metrics.close();
             throw e;

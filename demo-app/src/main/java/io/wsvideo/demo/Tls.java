@@ -1,19 +1,24 @@
 package io.wsvideo.demo;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.security.SecureRandom;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Date;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
@@ -35,16 +40,47 @@ final class Tls {
     private Tls() {
     }
 
-    static SSLContext fromKeystore(Path file, char[] password) throws Exception {
+    /** The alias of the key in {@link #selfSignedKeyStore}. */
+    static final String ALIAS = "wsvideo";
+
+    /**
+     * The key and certificate in a PKCS#12 or JKS file.
+     *
+     * @throws GeneralSecurityException or IOException naming the file and what is wrong with it (unreadable, not
+     *     a keystore, wrong password, no private key)
+     */
+    static SSLContext fromKeystore(Path file, char[] password) throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         try (InputStream in = Files.newInputStream(file)) {
             ks.load(in, password);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "no such file");
+        } catch (IOException e) {
+            // PKCS#12 and JKS both say "keystore password was incorrect" for a wrong password; for a file that
+            // is no keystore at all, something about its encoding.
+            String why = e.getCause() instanceof UnrecoverableKeyException
+                    || String.valueOf(e.getMessage()).contains("password") ? "wrong password"
+                    : "not a PKCS#12 or JKS keystore (" + e.getMessage() + ")";
+            throw new IOException(file + ": " + why, e);
+        }
+        boolean hasKey = false;
+        for (String alias : Collections.list(ks.aliases())) {
+            hasKey |= ks.isKeyEntry(alias);
+        }
+        if (!hasKey) {
+            // Would start, then fail every TLS handshake.
+            throw new KeyStoreException(file + ": no private key in the keystore (only certificates)");
         }
         return context(ks, password);
     }
 
     /** A certificate for {@code names} (host names or IP addresses), valid for 30 days, in memory only. */
     static SSLContext selfSigned(List<String> names) throws Exception {
+        return context(selfSignedKeyStore(names), new char[0]);
+    }
+
+    /** A keystore with a self-signed key and certificate under {@link #ALIAS}, key password empty. */
+    static KeyStore selfSignedKeyStore(List<String> names) throws Exception {
         KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
         kpg.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair kp = kpg.generateKeyPair();
@@ -64,8 +100,8 @@ final class Tls {
         char[] pw = new char[0];
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("wsvideo", kp.getPrivate(), pw, new X509Certificate[] {cert});
-        return context(ks, pw);
+        ks.setKeyEntry(ALIAS, kp.getPrivate(), pw, new X509Certificate[] {cert});
+        return ks;
     }
 
     private static SSLContext context(KeyStore ks, char[] password) throws GeneralSecurityException {

@@ -68,7 +68,8 @@ public final class NettyRelayServer implements AutoCloseable {
         }
         try {
             this.server = boot.bind(new InetSocketAddress(b.host, b.port)).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Throwable e) {
+            // Throwable: Netty rethrows a failed bind's java.net.BindException unchecked-style (not declared).
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
