@@ -13,7 +13,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 /** End to end in headless Chromium: the fake camera broadcasts, two pages watch through the relay. */
 class BrowserStreamTest {
 
-    private DemoServer server;
+    private RelayServer server;
     private ChromeDriver broadcaster;
     private ChromeDriver viewer1;
     private ChromeDriver viewer2;
@@ -21,7 +21,7 @@ class BrowserStreamTest {
     @BeforeEach
     void start() throws Exception {
         Browsers.requireChromium();
-        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
+        server = engine().start("127.0.0.1", 0, JakartaRelayConfig.defaults());
     }
 
     @AfterEach
@@ -30,6 +30,11 @@ class BrowserStreamTest {
         if (server != null) {
             server.close();
         }
+    }
+
+    /** The engine under test; {@link BrowserStreamNettyTest} runs the same on Netty. */
+    RelayServer.Engine engine() {
+        return RelayServer.Engine.TYRUS;
     }
 
     private String page(String query) {

@@ -28,7 +28,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  */
 class DemoPagesBrowserTest {
 
-    private DemoServer server;
+    private RelayServer server;
     private TcpProxy proxy;
     private ChromeDriver broadcaster;
     private ChromeDriver viewer;
@@ -39,11 +39,16 @@ class DemoPagesBrowserTest {
         // Small queue bounds so that a throttled viewer is skipped within seconds, not minutes.
         RelayConfig relay = RelayConfig.builder().maxQueueBytes(150_000).maxQueueAgeMillis(1_000)
                 .maxSkipsPerMinute(20).build();
-        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.builder().relay(relay).build(), null,
+        server = engine().start("127.0.0.1", 0, JakartaRelayConfig.builder().relay(relay).build(), null,
                 64 * 1024);
         proxy = new TcpProxy(server.port());
         broadcaster = Browsers.start();
         viewer = Browsers.start();
+    }
+
+    /** The engine under test; {@link DemoPagesNettyBrowserTest} runs the same on Netty. */
+    RelayServer.Engine engine() {
+        return RelayServer.Engine.TYRUS;
     }
 
     @AfterEach
@@ -197,7 +202,7 @@ class DemoPagesBrowserTest {
     @Test
     void withPublishTokensTheBroadcastPageNeedsTheTokenAndSaysSoWithout() throws Exception {
         JakartaRelayConfig guarded = JakartaRelayConfig.fromProperties(java.util.Map.of("wsvideo.publishTokens", "s3cret"));
-        try (DemoServer tokenServer = DemoServer.start("127.0.0.1", 0, guarded)) {
+        try (RelayServer tokenServer = engine().start("127.0.0.1", 0, guarded)) {
             String base = "http://localhost:" + tokenServer.port();
             broadcaster.get(base + "/broadcast?channel=guarded");
             await("broadcast page ready", Duration.ofSeconds(15), () -> broadcaster.findElement(By.id("start")).isEnabled());

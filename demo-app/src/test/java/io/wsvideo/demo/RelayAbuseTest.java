@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Abuse of the standalone relay over real sockets (issue 8). Each kind of abuse gets its clear close code or
@@ -24,18 +25,24 @@ import org.junit.jupiter.api.Test;
  * from their own loopback addresses (127.0.0.2 and up), so the per-address limit sees them apart from the
  * bystander on 127.0.0.1.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RelayAbuseTest {
 
     static final String TOKEN = "abuse-test-publish-token";
     static final int PER_ADDRESS = 16;
     static final int MAX_MESSAGE = 256 * 1024;
 
-    private static DemoServer server;
+    private static RelayServer server;
     private static int port;
 
+    /** The engine under test; {@link RelayAbuseNettyTest} runs the same abuse against Netty. */
+    RelayServer.Engine engine() {
+        return RelayServer.Engine.TYRUS;
+    }
+
     @BeforeAll
-    static void start() throws Exception {
-        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.builder()
+    void start() throws Exception {
+        server = engine().start("127.0.0.1", 0, JakartaRelayConfig.builder()
                 .relay(RelayConfig.builder().maxChannels(5000).build())
                 .publishTokens(TOKEN)
                 .maxSessionsPerRemoteAddress(PER_ADDRESS)
@@ -46,7 +53,7 @@ class RelayAbuseTest {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (server != null) {
             server.close();
         }
@@ -247,10 +254,14 @@ class RelayAbuseTest {
                     new byte[] {(byte) 0xC3, (byte) 0x28})));
             protocol.put("continuation without a start", protocolOutcome(ws -> ws.frame(true, 0, new byte[] {1}, 0,
                     1, true)));
-            System.out.println("RelayAbuseTest: protocol errors on Tyrus: " + protocol);
+            System.out.println("RelayAbuseTest: protocol errors on " + engine() + ": " + protocol);
             assertThat(protocol.get("reserved opcode 3")).startsWith("close 1002");
             assertThat(protocol.get("ping of 200 bytes")).startsWith("close 1002");
             assertThat(protocol.get("text that is not UTF-8")).startsWith("close 1007");
+            if (engine() == RelayServer.Engine.NETTY) {
+                assertThat(protocol.get("unmasked client frame")).startsWith("close 1002");
+                assertThat(protocol.get("continuation without a start")).startsWith("close 1002");
+            }
 
             // Media that is not what its MIME type says, and media that breaks its container's rules.
             RawWs notWebm = RawWs.open("127.0.0.7", port, publishPath("notwebm", rec.mime(), TOKEN), Map.of());
