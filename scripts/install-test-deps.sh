@@ -6,7 +6,8 @@
 # - WebKitGTK's WebKitWebDriver and MiniBrowser, the Xvfb display they run on, and the GStreamer plugins
 #   WebKit decodes and records media with;
 # - redis-server (relay-redis's cluster tests start their own on a free loopback port; the package's
-#   service is not used).
+#   service is not used);
+# - ffmpeg and mkvtoolnix (the recording tests read recorded files with ffprobe, ffmpeg and mkvinfo).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,8 @@ for p in gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav;
   have_pkg "$p" || need+=("$p")
 done
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+command -v mkvinfo >/dev/null 2>&1 || need+=(mkvtoolnix)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
@@ -46,3 +49,5 @@ firefox-esr --version
 echo "WebKitGTK $(dpkg-query -W -f='${Version}' webkit2gtk-driver)"
 node --version
 redis-server --version
+ffprobe -version | sed -n 1p
+mkvinfo --version

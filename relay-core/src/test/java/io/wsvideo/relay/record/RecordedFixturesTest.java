@@ -1,0 +1,78 @@
+package io.wsvideo.relay.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.wsvideo.relay.testing.Recording;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every MediaRecorder fixture, published through a hub that records it, gives one file that Debian's ffprobe,
+ * ffmpeg and mkvinfo accept: the right duration (from the header), every track, no decoding error, an index
+ * (Cues, or a sidx) that lets ffmpeg seek to several points.
+ */
+class RecordedFixturesTest {
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void tools() {
+        MediaTools.require("ffmpeg", "ffprobe", "mkvinfo");
+    }
+
+    static List<String> fixtures() {
+        return Recording.all();
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void recordingIsCompleteAndSeekable(String name) throws Exception {
+        Recording rec = Recording.load(name);
+        List<RecordingFile> files = Recordings.recordWhole(dir, "cam", rec);
+        assertThat(files).hasSize(1);
+        RecordingFile f = files.get(0);
+        Path file = dir.resolve(f.name());
+        assertThat(f.recording()).isFalse();
+
+        Path raw = Files.write(dir.resolve("raw.bin"), rec.bytes());
+        boolean mp4 = name.startsWith("mp4");
+        double real = MediaTools.remuxedDuration(raw, mp4 ? "mp4" : "mkv");
+        assertThat(MediaTools.duration(file)).as("ffprobe duration of %s", f.name()).isCloseTo(real, within(0.2));
+        assertThat(f.durationMillis() / 1000.0).as("listed duration").isCloseTo(real, within(0.2));
+        assertThat(MediaTools.codecs(file)).containsExactlyInAnyOrderElementsOf(MediaTools.codecs(raw));
+        assertThat(MediaTools.decodeErrors(file)).as("ffmpeg decoding %s", f.name()).isEmpty();
+
+        if (mp4) {
+            assertThat(f.contentType()).isEqualTo("video/mp4");
+            assertThat(boxTypes(file)).startsWith("ftyp", "moov", "sidx", "free", "moof", "mdat");
+        } else {
+            String info = MediaTools.run("mkvinfo", "-a", file.toString()).out();
+            assertThat(info).contains("Duration:", "Cues", "Cue point", "KaxCues");
+            assertThat(info).doesNotContain("unknown size");
+        }
+        if (!name.contains("audio")) {
+            for (double t : new double[] {0.5, 1.5, 2.5, 3.3}) {
+                double at = MediaTools.seekAndDecode(file, t);
+                assertThat(at).as("frame decoded after seeking to %s", t).isCloseTo(t, within(0.15));
+            }
+        }
+    }
+
+    private static List<String> boxTypes(Path file) throws Exception {
+        byte[] b = Files.readAllBytes(file);
+        List<String> types = new java.util.ArrayList<>();
+        for (int p = 0; p < b.length; ) {
+            Boxes.Box box = Boxes.box(b, p, b.length);
+            types.add(Boxes.name(box.type()));
+            p = (int) box.end();
+        }
+        return types;
+    }
+}
