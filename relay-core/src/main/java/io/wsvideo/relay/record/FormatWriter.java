@@ -36,7 +36,14 @@ interface FormatWriter {
     boolean finish() throws IOException;
 
     /** After a failed write: cuts the file back to its last whole segment, completes it if it can, closes it. */
-    void abandon();
+    default void abandon() {
+        try {
+            target().cutToComplete();
+            finish();
+        } catch (IOException | RuntimeException e) {
+            target().closeQuietly(); // a disk that refuses even this leaves a file that plays to its last segment
+        }
+    }
 
     FileTarget target();
 }

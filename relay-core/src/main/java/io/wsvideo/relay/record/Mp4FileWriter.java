@@ -402,14 +402,4 @@ final class Mp4FileWriter implements FormatWriter {
         Buf.putU32(b, 0, Math.min(0xFFFFFFFFL, v));
         return b;
     }
-
-    @Override
-    public void abandon() {
-        try {
-            out.cutToComplete();
-            finish();
-        } catch (IOException | RuntimeException e) {
-            out.closeQuietly();
-        }
-    }
 }

@@ -366,14 +366,4 @@ final class WebmFileWriter implements FormatWriter {
         out.closeAndSync();
         return true;
     }
-
-    @Override
-    public void abandon() {
-        try {
-            out.cutToComplete();
-            finish();
-        } catch (IOException | RuntimeException e) {
-            out.closeQuietly();
-        }
-    }
 }
