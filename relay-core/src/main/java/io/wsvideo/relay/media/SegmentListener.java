@@ -31,6 +31,10 @@ public interface SegmentListener {
      * {@code segmentOffset} on can decode from there. Called at most once per segment, as soon as the
      * parser has seen enough of it (for WebM, the first block of the primary track; for MP4, the whole
      * {@code moof}).
+     *
+     * <p>For MP4 with one {@code moof} per track (WebKit's recorder), the keyframe's moof may follow moofs of
+     * the other tracks covering the same time; {@code segmentOffset} is then the first of those, an earlier
+     * segment start than the one just reported.
      */
     void onRandomAccessPoint(long segmentOffset);
 

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A real MediaRecorder recording from headless Chromium, kept on the test classpath as
+ * A real MediaRecorder recording (headless Chromium, or WebKitGTK where the name says so), kept on the test classpath as
  * {@code /fixtures/NAME.bin} (every {@code dataavailable} Blob concatenated) and {@code /fixtures/NAME.chunks}
  * ({@code # mime=...} then {@code <sizeBytes> <elapsedMillis>} per Blob). Made by {@code tools/record-fixtures}.
  */
@@ -24,7 +24,10 @@ public final class Recording {
             "webm-vp8-video",
             "webm-opus-audio",
             "mkv-h264-opus",
-            "mp4-h264-opus");
+            "mp4-h264-opus",
+            // WebKitGTK's MediaRecorder (fragmented MP4, H.264 Main + AAC), imported from a recording made
+            // elsewhere by tools/record-fixtures/import-recording.mjs; see fixtures/README.md.
+            "webkit-mp4-h264-aac");
 
     private final String name;
     private final String mime;

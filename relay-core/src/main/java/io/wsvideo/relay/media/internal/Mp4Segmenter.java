@@ -60,6 +60,11 @@ public final class Mp4Segmenter implements ContainerParser {
     private StreamInfo moovInfo;
     private StreamInfo info;
     private int primaryTrack = -1;
+    /**
+     * Start of the moofs without the primary track since the last moof with it, or -1. WebKit writes one
+     * moof per track, audio first: a keyframe's access point is the audio moof before its video moof.
+     */
+    private long primaryLessSince = -1;
 
     public Mp4Segmenter(SegmenterLimits limits, SegmentListener listener) {
         this.limits = limits;
@@ -368,14 +373,20 @@ public final class Mp4Segmenter implements ContainerParser {
         }
         listener.onSegmentStart(moofOffset, segmentMillis);
 
+        boolean hasPrimary = false;
         for (Fragment f : fragments) {
             if (f.track.id == primaryTrack && !f.runs.isEmpty()) {
+                hasPrimary = true;
                 if (f.runs.get(0).sync) {
-                    listener.onRandomAccessPoint(moofOffset);
+                    // Start with the other tracks' moofs just before, which cover the same time: from the
+                    // video moof alone, a viewer gets video a fragment (~1 s) before audio, and WebKit's
+                    // MediaSource then stalls or hangs (docs/browsers.md).
+                    listener.onRandomAccessPoint(primaryLessSince >= 0 ? primaryLessSince : moofOffset);
                 }
                 break;
             }
         }
+        primaryLessSince = hasPrimary ? -1 : primaryLessSince >= 0 ? primaryLessSince : moofOffset;
 
         // Without base_data_offset, a traf's data follows the previous traf's (8.8.7.1).
         long previousDataEnd = moofOffset;

@@ -89,6 +89,7 @@ class SegmenterRecordingTest {
         "webm-vp8-video     | 125  | video/webm;codecs=\"vp8\"",
         "webm-opus-audio    | 146  | audio/webm;codecs=\"opus\"",
         "mp4-h264-opus      | 1220 | video/mp4;codecs=\"avc1.42C015,opus\"",
+        "webkit-mp4-h264-aac | 1472 | video/mp4;codecs=\"avc1.4D4C2A,mp4a.40.2\"",
     })
     void initSegmentAndMimeTypeAreAsRecorded(String name, long initBytes, String mseMimeType) {
         EventLog log = events(name);
@@ -119,6 +120,34 @@ class SegmenterRecordingTest {
             assertThat(times.get(k) - times.get(k - 1)).as("RAP spacing in %s", name).isBetween(950L, 1100L);
         }
         assertThat(log.linesStartingWith("rap").get(0)).isEqualTo("rap " + initEnd(log));
+    }
+
+    @Test
+    void webKitsKeyframesAreRandomAccessPointsFromTheAudioMoofBeforeThem() {
+        // WebKit writes one moof per track per ~1 s, audio first, and a key frame every 3 s. A viewer started
+        // at the video moof would get a second of video before any audio; WebKit's MediaSource then stalls.
+        EventLog log = events("webkit-mp4-h264-aac");
+        List<String> lines = log.lines();
+        List<String> raps = log.linesStartingWith("rap");
+        assertThat(raps).containsExactly("rap 1472", "rap 184698", "rap 367915");
+        for (String rap : raps) {
+            String at = rap.substring(4);
+            int segment = lines.indexOf("segment " + at + " t=" + timeOf(lines, at));
+            assertThat(lines.get(segment + 1)).as("%s opens with audio", rap).matches("block \\d+ track=2 .*");
+            assertThat(lines.get(segment + 2)).as("then the key frame's video moof").startsWith("segment ");
+            assertThat(lines.subList(segment + 2, segment + 6)).as("%s", rap).anyMatch(l -> l.matches("block \\d+ track=1 .* key"));
+        }
+        assertThat(rapTimes(log)).containsExactly(0L, 2995L, 5990L);
+    }
+
+    private static String timeOf(List<String> lines, String offset) {
+        for (String l : lines) {
+            Matcher m = SEGMENT.matcher(l);
+            if (m.matches() && m.group(1).equals(offset)) {
+                return m.group(2);
+            }
+        }
+        throw new AssertionError("no segment at " + offset);
     }
 
     @Test
