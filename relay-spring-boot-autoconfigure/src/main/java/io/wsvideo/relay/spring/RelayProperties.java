@@ -1,0 +1,340 @@
+package io.wsvideo.relay.spring;
+
+import io.wsvideo.relay.PublishAuthorizer;
+import io.wsvideo.relay.RelayConfig;
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+/**
+ * The {@code wsvideo.*} keys of relay-jakarta's {@link JakartaRelayConfig#fromProperties}, bound the Spring way
+ * ({@code wsvideo.max-queue-bytes}, {@code wsvideo.publish-tokens=a,b}, environment variables, YAML). The
+ * defaults are the relay's own. Values are checked by relay-jakarta's builders when they are bound, so a bad
+ * one stops the application's start with Spring's failure analysis naming the key, the value and where it
+ * came from.
+ */
+@ConfigurationProperties(prefix = "wsvideo")
+public class RelayProperties implements Validator {
+
+    private static final RelayConfig RELAY = RelayConfig.defaults();
+    private static final JakartaRelayConfig ENDPOINTS = JakartaRelayConfig.defaults();
+
+    /** Whether the starter registers the relay at all. */
+    private boolean enabled = ENDPOINTS.enabled();
+
+    /** Path template of the publish endpoint; must start with / and contain {channel}. */
+    private String publishPath = ENDPOINTS.publishPath();
+
+    /** Path template of the view endpoint; must start with / and contain {channel}. */
+    private String viewPath = ENDPOINTS.viewPath();
+
+    /** Media bytes queued for one viewer before it skips to the next keyframe. */
+    private long maxQueueBytes = RELAY.maxQueueBytes();
+
+    /** Oldest queued message's wait, in milliseconds, before the viewer skips to the next keyframe. */
+    private long maxQueueAgeMillis = RELAY.maxQueueAgeMillis();
+
+    /** One send to a viewer unfinished this many milliseconds closes the viewer (1008). */
+    private long maxStallMillis = RELAY.maxStallMillis();
+
+    /** More skips than this in a minute close the viewer (1008). */
+    private int maxSkipsPerMinute = RELAY.maxSkipsPerMinute();
+
+    /** Bytes kept since the last keyframe for late joiners. */
+    private long lateJoinCacheBytes = RELAY.lateJoinCacheBytes();
+
+    /** Milliseconds of media kept since the last keyframe for late joiners. */
+    private long lateJoinCacheMillis = RELAY.lateJoinCacheMillis();
+
+    /** Largest WebM element or MP4 box a stream may declare (1007 above it). */
+    private int maxElementBytes = RELAY.maxElementBytes();
+
+    /** Largest init segment (1007 above it). */
+    private int maxInitSegmentBytes = RELAY.maxInitSegmentBytes();
+
+    /** Largest publisher message (1009 above it). */
+    private int maxMessageBytes = ENDPOINTS.maxMessageBytes();
+
+    /** Most channels at once (1013 past it). */
+    private int maxChannels = RELAY.maxChannels();
+
+    /** Most viewers on one channel (1013 past it). */
+    private int maxViewersPerChannel = RELAY.maxViewersPerChannel();
+
+    /** Most relay sessions, publishers and viewers together, from one IP address (1013 past it); 0: no limit. */
+    private int maxSessionsPerRemoteAddress = ENDPOINTS.maxSessionsPerRemoteAddress();
+
+    /** A publisher silent this many milliseconds is closed; 0: never. */
+    private long publisherIdleTimeoutMillis = ENDPOINTS.publisherIdleTimeoutMillis();
+
+    /** A viewer connection with no traffic either way this many milliseconds is closed; 0: never. */
+    private long viewerIdleTimeoutMillis = ENDPOINTS.viewerIdleTimeoutMillis();
+
+    /** Regular expression valid channel names match (1008 otherwise). */
+    private String channelNamePattern = RELAY.channelNamePattern().pattern();
+
+    /**
+     * Shared secrets, any of which lets a client publish (1008 otherwise). None, and no PublishAuthorizer bean:
+     * publishing is open to anyone who can reach the endpoint.
+     */
+    private List<String> publishTokens = new ArrayList<>();
+
+    /** Shared secrets, any of which lets a client watch (1008 otherwise); none: viewing is open. */
+    private List<String> viewTokens = new ArrayList<>();
+
+    /** Origins (scheme://host[:port]) whose pages may open relay WebSockets (HTTP 403 otherwise); none: any. */
+    private List<String> allowedOrigins = new ArrayList<>();
+
+    /** Whether a second publisher on a channel replaces the first instead of being told "channel busy". */
+    private boolean publisherTakeover = RELAY.publisherTakeover();
+
+    /**
+     * The validated settings, with {@code authorizer} (a PublishAuthorizer bean, or null) deciding who may
+     * publish instead of the shared publish tokens.
+     *
+     * @throws IllegalArgumentException from relay-jakarta's builders, the message starting with the key's name
+     */
+    JakartaRelayConfig toConfig(PublishAuthorizer authorizer) {
+        RelayConfig relay = RelayConfig.builder()
+                .maxQueueBytes(maxQueueBytes)
+                .maxQueueAgeMillis(maxQueueAgeMillis)
+                .maxStallMillis(maxStallMillis)
+                .maxSkipsPerMinute(maxSkipsPerMinute)
+                .lateJoinCacheBytes(lateJoinCacheBytes)
+                .lateJoinCacheMillis(lateJoinCacheMillis)
+                .maxElementBytes(maxElementBytes)
+                .maxInitSegmentBytes(maxInitSegmentBytes)
+                .maxChannels(maxChannels)
+                .maxViewersPerChannel(maxViewersPerChannel)
+                .channelNamePattern(channelNamePattern)
+                .publisherTakeover(publisherTakeover)
+                .build();
+        return JakartaRelayConfig.builder()
+                .relay(relay)
+                .enabled(enabled)
+                .publishPath(publishPath)
+                .viewPath(viewPath)
+                .maxMessageBytes(maxMessageBytes)
+                .maxSessionsPerRemoteAddress(maxSessionsPerRemoteAddress)
+                .publisherIdleTimeoutMillis(publisherIdleTimeoutMillis)
+                .viewerIdleTimeoutMillis(viewerIdleTimeoutMillis)
+                .publishTokens(publishTokens)
+                .viewTokens(viewTokens)
+                .allowedOrigins(allowedOrigins)
+                .publishAuthorizer(authorizer)
+                .build();
+    }
+
+    // ---- validation, run by Spring's binder on the bound values -------------------------------------------
+
+    /** The builders' messages start with the key's name ("maxQueueBytes must be > 0, was -1"). */
+    private static final Pattern KEY = Pattern.compile("^([a-z][A-Za-z]*)\\b");
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return RelayProperties.class.isAssignableFrom(type);
+    }
+
+    /**
+     * Runs relay-jakarta's own checks. The error goes on the field the message names, which Spring's binder
+     * reports as {@code wsvideo.<key-in-kebab-case>} with its value and origin.
+     */
+    @Override
+    public void validate(Object target, Errors errors) {
+        try {
+            ((RelayProperties) target).toConfig(null);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            String message = String.valueOf(e.getMessage());
+            Matcher m = KEY.matcher(message);
+            if (m.find() && JakartaRelayConfig.keys().contains(m.group(1))) {
+                // The field's own name: Boot's report then shows the property's origin (file and line) too.
+                errors.rejectValue(m.group(1), "wsvideo.invalid", message);
+            } else {
+                errors.reject("wsvideo.invalid", message);
+            }
+        }
+    }
+
+    // ---- getters and setters, for the binder ---------------------------------------------------------------
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public String getPublishPath() {
+        return publishPath;
+    }
+
+    public void setPublishPath(String publishPath) {
+        this.publishPath = publishPath;
+    }
+
+    public String getViewPath() {
+        return viewPath;
+    }
+
+    public void setViewPath(String viewPath) {
+        this.viewPath = viewPath;
+    }
+
+    public long getMaxQueueBytes() {
+        return maxQueueBytes;
+    }
+
+    public void setMaxQueueBytes(long maxQueueBytes) {
+        this.maxQueueBytes = maxQueueBytes;
+    }
+
+    public long getMaxQueueAgeMillis() {
+        return maxQueueAgeMillis;
+    }
+
+    public void setMaxQueueAgeMillis(long maxQueueAgeMillis) {
+        this.maxQueueAgeMillis = maxQueueAgeMillis;
+    }
+
+    public long getMaxStallMillis() {
+        return maxStallMillis;
+    }
+
+    public void setMaxStallMillis(long maxStallMillis) {
+        this.maxStallMillis = maxStallMillis;
+    }
+
+    public int getMaxSkipsPerMinute() {
+        return maxSkipsPerMinute;
+    }
+
+    public void setMaxSkipsPerMinute(int maxSkipsPerMinute) {
+        this.maxSkipsPerMinute = maxSkipsPerMinute;
+    }
+
+    public long getLateJoinCacheBytes() {
+        return lateJoinCacheBytes;
+    }
+
+    public void setLateJoinCacheBytes(long lateJoinCacheBytes) {
+        this.lateJoinCacheBytes = lateJoinCacheBytes;
+    }
+
+    public long getLateJoinCacheMillis() {
+        return lateJoinCacheMillis;
+    }
+
+    public void setLateJoinCacheMillis(long lateJoinCacheMillis) {
+        this.lateJoinCacheMillis = lateJoinCacheMillis;
+    }
+
+    public int getMaxElementBytes() {
+        return maxElementBytes;
+    }
+
+    public void setMaxElementBytes(int maxElementBytes) {
+        this.maxElementBytes = maxElementBytes;
+    }
+
+    public int getMaxInitSegmentBytes() {
+        return maxInitSegmentBytes;
+    }
+
+    public void setMaxInitSegmentBytes(int maxInitSegmentBytes) {
+        this.maxInitSegmentBytes = maxInitSegmentBytes;
+    }
+
+    public int getMaxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public void setMaxMessageBytes(int maxMessageBytes) {
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    public int getMaxChannels() {
+        return maxChannels;
+    }
+
+    public void setMaxChannels(int maxChannels) {
+        this.maxChannels = maxChannels;
+    }
+
+    public int getMaxViewersPerChannel() {
+        return maxViewersPerChannel;
+    }
+
+    public void setMaxViewersPerChannel(int maxViewersPerChannel) {
+        this.maxViewersPerChannel = maxViewersPerChannel;
+    }
+
+    public int getMaxSessionsPerRemoteAddress() {
+        return maxSessionsPerRemoteAddress;
+    }
+
+    public void setMaxSessionsPerRemoteAddress(int maxSessionsPerRemoteAddress) {
+        this.maxSessionsPerRemoteAddress = maxSessionsPerRemoteAddress;
+    }
+
+    public long getPublisherIdleTimeoutMillis() {
+        return publisherIdleTimeoutMillis;
+    }
+
+    public void setPublisherIdleTimeoutMillis(long publisherIdleTimeoutMillis) {
+        this.publisherIdleTimeoutMillis = publisherIdleTimeoutMillis;
+    }
+
+    public long getViewerIdleTimeoutMillis() {
+        return viewerIdleTimeoutMillis;
+    }
+
+    public void setViewerIdleTimeoutMillis(long viewerIdleTimeoutMillis) {
+        this.viewerIdleTimeoutMillis = viewerIdleTimeoutMillis;
+    }
+
+    public String getChannelNamePattern() {
+        return channelNamePattern;
+    }
+
+    public void setChannelNamePattern(String channelNamePattern) {
+        this.channelNamePattern = channelNamePattern;
+    }
+
+    public List<String> getPublishTokens() {
+        return publishTokens;
+    }
+
+    public void setPublishTokens(List<String> publishTokens) {
+        this.publishTokens = publishTokens;
+    }
+
+    public List<String> getViewTokens() {
+        return viewTokens;
+    }
+
+    public void setViewTokens(List<String> viewTokens) {
+        this.viewTokens = viewTokens;
+    }
+
+    public List<String> getAllowedOrigins() {
+        return allowedOrigins;
+    }
+
+    public void setAllowedOrigins(List<String> allowedOrigins) {
+        this.allowedOrigins = allowedOrigins;
+    }
+
+    public boolean isPublisherTakeover() {
+        return publisherTakeover;
+    }
+
+    public void setPublisherTakeover(boolean publisherTakeover) {
+        this.publisherTakeover = publisherTakeover;
+    }
+}

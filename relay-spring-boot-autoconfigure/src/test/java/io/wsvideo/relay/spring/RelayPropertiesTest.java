@@ -1,0 +1,199 @@
+package io.wsvideo.relay.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsvideo.relay.PublishAuthorizer;
+import io.wsvideo.relay.RelayHub;
+import io.wsvideo.relay.SharedTokens;
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.validation.FieldError;
+
+/** Binding, validation and back-off, in a servlet application context without a server. */
+class RelayPropertiesTest {
+
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(RelayAutoConfiguration.class));
+
+    @Test
+    void relaxedKeysBindToRelayJakartasConfig() {
+        runner.withPropertyValues(
+                "wsvideo.max-queue-bytes=1234567",
+                "wsvideo.lateJoinCacheMillis=5000", // the context parameter's spelling binds too
+                "wsvideo.publish-tokens=one, two",
+                "wsvideo.view-tokens[0]=watch",
+                "wsvideo.allowed-origins=https://video.example.com",
+                "wsvideo.publisher-takeover=true",
+                "wsvideo.channel-name-pattern=[a-z]{1,8}",
+                "wsvideo.view-path=/watch/{channel}").run(context -> {
+                    JakartaRelayConfig config = context.getBean(JakartaRelayConfig.class);
+                    assertThat(config.relay().maxQueueBytes()).isEqualTo(1_234_567);
+                    assertThat(config.relay().lateJoinCacheMillis()).isEqualTo(5_000);
+                    assertThat(config.relay().publisherTakeover()).isTrue();
+                    assertThat(config.relay().channelNamePattern().pattern()).isEqualTo("[a-z]{1,8}");
+                    assertThat(config.publishAuthorizer()).isInstanceOfSatisfying(SharedTokens.class,
+                            t -> assertThat(t.matches("two")).isTrue());
+                    assertThat(config.viewTokens().matches("watch")).isTrue();
+                    assertThat(config.allowedOrigins()).containsExactly("https://video.example.com");
+                    assertThat(config.viewPath()).isEqualTo("/watch/{channel}");
+                    assertThat(config.publishPath()).isEqualTo(JakartaRelayConfig.defaults().publishPath());
+                    assertThat(context.getBean(RelayHub.class).config()).isSameAs(config.relay());
+                });
+    }
+
+    @Test
+    void environmentVariablesBindInSpringsForm() {
+        runner.withInitializer(ctx -> ctx.getEnvironment().getPropertySources().addFirst(
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of("WSVIDEO_MAXQUEUEBYTES", "777777", "WSVIDEO_PUBLISHTOKENS", "from-env"))))
+                .run(context -> {
+                    JakartaRelayConfig config = context.getBean(JakartaRelayConfig.class);
+                    assertThat(config.relay().maxQueueBytes()).isEqualTo(777_777);
+                    assertThat(((SharedTokens) config.publishAuthorizer()).matches("from-env")).isTrue();
+                });
+    }
+
+    @Test
+    void withoutPropertiesTheRelaysDefaultsApplyAndPublishingIsOpen() {
+        runner.run(context -> {
+            JakartaRelayConfig config = context.getBean(JakartaRelayConfig.class);
+            assertThat(config.toString()).isEqualTo(JakartaRelayConfig.defaults().toString());
+            assertThat(config.publishAuthorizer()).isNull();
+        });
+    }
+
+    /** The binder runs relay-jakarta's checks and reports the offending key in Spring's form. */
+    @Test
+    void aBadValueFailsTheStartOnItsKey() {
+        runner.withPropertyValues("wsvideo.max-queue-age-millis=0").run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            BindValidationException e = findCause(failure, BindValidationException.class);
+            assertThat(e.getValidationErrors().getAllErrors()).singleElement().isInstanceOfSatisfying(FieldError.class,
+                    f -> {
+                        assertThat(f.getField()).isEqualTo("maxQueueAgeMillis");
+                        assertThat(f.getDefaultMessage()).isEqualTo("maxQueueAgeMillis must be > 0, was 0");
+                    });
+            assertThat(e.getValidationErrors().getName().toString()).isEqualTo("wsvideo");
+        });
+    }
+
+    @Test
+    void everyRuleOfRelayJakartaNamesItsProperty() {
+        Map<String, String> bad = Map.of(
+                "wsvideo.publish-path", "/no-channel-here",
+                "wsvideo.allowed-origins", "https://video.example.com/page",
+                "wsvideo.channel-name-pattern", "[unclosed",
+                "wsvideo.max-sessions-per-remote-address", "-1",
+                "wsvideo.max-message-bytes", "0");
+        bad.forEach((key, value) -> runner.withPropertyValues(key + "=" + value).run(context -> {
+            assertThat(context).hasFailed();
+            BindValidationException e = findCause(context.getStartupFailure(), BindValidationException.class);
+            String field = key.substring("wsvideo.".length());
+            assertThat(e.getValidationErrors().getAllErrors()).as(key).singleElement()
+                    .isInstanceOfSatisfying(FieldError.class, f -> assertThat(dashed(f.getField())).isEqualTo(field));
+        }));
+    }
+
+    @Test
+    void disabledTheStarterBacksOffEntirely() {
+        runner.withPropertyValues("wsvideo.enabled=false").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).doesNotHaveBean(RelayHub.class).doesNotHaveBean(JakartaRelayConfig.class)
+                    .doesNotHaveBean(RelayEndpointsRegistrar.class).doesNotHaveBean(RelayProperties.class);
+        });
+    }
+
+    @Test
+    void anApplicationHubReplacesTheStartersHub() {
+        RelayHub own = RelayHub.create(io.wsvideo.relay.RelayConfig.defaults());
+        try {
+            runner.withBean("myHub", RelayHub.class, () -> own).run(context -> {
+                assertThat(context.getBeansOfType(RelayHub.class)).containsOnlyKeys("myHub");
+                assertThat(context).hasSingleBean(RelayEndpointsRegistrar.class);
+            });
+        } finally {
+            own.close();
+        }
+    }
+
+    @Test
+    void aPublishAuthorizerBeanReplacesTheSharedTokens() {
+        PublishAuthorizer mine = (channel, token, address) -> true;
+        runner.withBean(PublishAuthorizer.class, () -> mine).run(context ->
+                assertThat(context.getBean(JakartaRelayConfig.class).publishAuthorizer()).isSameAs(mine));
+    }
+
+    @Test
+    void tokensAndAnAuthorizerTogetherFailTheStartWithAnAnalysis() {
+        runner.withBean(PublishAuthorizer.class, () -> (channel, token, address) -> true)
+                .withPropertyValues("wsvideo.publish-tokens=t").run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = new RelayFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("wsvideo.publish-tokens", "PublishAuthorizer");
+                    assertThat(analysis.getAction()).contains("Remove wsvideo.publish-tokens");
+                });
+    }
+
+    /** Without a running server (a mock servlet context) nothing is registered, and health says so. */
+    @Test
+    void withoutAServerTheEndpointsAreNotRegisteredAndHealthIsOutOfService() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(RelayEndpointsRegistrar.class).serving()).isFalse();
+            HealthIndicator health = context.getBean("wsvideoHealthIndicator", HealthIndicator.class);
+            assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+        });
+    }
+
+    /** IDE completion: the generated metadata describes a property for every key relay-jakarta reads. */
+    @Test
+    void theConfigurationMetadataHasEveryRelayKey() throws Exception {
+        String json;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).as("generated by spring-boot-configuration-processor").isNotNull();
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Set<String> described = new HashSet<>();
+        Matcher m = Pattern.compile("\"name\": \"wsvideo\\.([a-z-]+)\",\\s*\"type\": \"[^\"]+\",\\s*\"description\": \"[^\"]+\"")
+                .matcher(json);
+        while (m.find()) {
+            described.add(m.group(1));
+        }
+        List<String> expected = JakartaRelayConfig.keys().stream()
+                .map(RelayPropertiesTest::dashed).toList();
+        assertThat(described).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /** {@code maxQueueBytes} becomes {@code max-queue-bytes}. */
+    private static String dashed(String key) {
+        return key.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " in " + t);
+    }
+}

@@ -1,0 +1,5 @@
+package io.wsvideo.relay.spring;
+
+/** {@link ShutdownContract} on embedded Tomcat. */
+class TomcatShutdownTest extends ShutdownContract {
+}
