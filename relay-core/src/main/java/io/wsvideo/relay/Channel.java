@@ -244,6 +244,28 @@ final class Channel {
         }
     }
 
+    /** Counted under the lock, as every other change of the counters. */
+    void publisherRefused() {
+        synchronized (lock) {
+            counters.publishersRefused++;
+        }
+    }
+
+    /** See {@link RelayHub#channelCounters()}: walks the viewers, makes nothing per viewer. */
+    ChannelCounters counters() {
+        synchronized (lock) {
+            long now = hub.nanoTime();
+            long[] load = new long[3];
+            for (View view : views) {
+                for (int i = 0; i < view.size(); i++) {
+                    view.get(i).queue.addLoad(load, now);
+                }
+            }
+            return new ChannelCounters(name, publisher != null, viewerCountLocked(), load[0], load[1], load[2],
+                    counters.read());
+        }
+    }
+
     ChannelStats stats(boolean withViewers) {
         synchronized (lock) {
             long now = hub.nanoTime();

@@ -17,12 +17,13 @@ final class Counters {
     volatile long evictions;
     volatile long viewersJoined;
     volatile long viewersLeft;
+    volatile long publishersRefused;
 
     /** Bytes whose send to a viewer completed: written by send completions, on any thread. */
     final LongAdder bytesOut = new LongAdder();
 
     RelayCounters read() {
         return new RelayCounters(bytesIn, chunksIn, bytesOut.sum(), publishersOpened, skips, droppedBytes, evictions,
-                viewersJoined, viewersLeft);
+                viewersJoined, viewersLeft, publishersRefused);
     }
 }

@@ -14,17 +14,20 @@ package io.wsvideo.relay;
  * @param evictions        viewers closed for being too slow (1008)
  * @param viewersJoined    viewers that joined
  * @param viewersLeft      viewers that left, for whatever reason (evictions included)
+ * @param publishersRefused publishers refused with {@code channel busy}
  */
 public record RelayCounters(long bytesIn, long chunksIn, long bytesOut, long publishersOpened, long skips,
-                            long droppedBytes, long evictions, long viewersJoined, long viewersLeft) {
+                            long droppedBytes, long evictions, long viewersJoined, long viewersLeft,
+                            long publishersRefused) {
 
     /** All zero. */
-    public static final RelayCounters ZERO = new RelayCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final RelayCounters ZERO = new RelayCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** The sum of both, field by field. */
     public RelayCounters plus(RelayCounters o) {
         return new RelayCounters(bytesIn + o.bytesIn, chunksIn + o.chunksIn, bytesOut + o.bytesOut,
                 publishersOpened + o.publishersOpened, skips + o.skips, droppedBytes + o.droppedBytes,
-                evictions + o.evictions, viewersJoined + o.viewersJoined, viewersLeft + o.viewersLeft);
+                evictions + o.evictions, viewersJoined + o.viewersJoined, viewersLeft + o.viewersLeft,
+                publishersRefused + o.publishersRefused);
     }
 }

@@ -36,7 +36,6 @@ public final class RelayHub implements AutoCloseable {
     private final RelayConfig config;
     private final LongSupplier nanoClock;
     private final AtomicLong viewerIds = new AtomicLong();
-    private final AtomicLong publishersRefused = new AtomicLong();
     private final ScheduledExecutorService sweeper;
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -127,7 +126,7 @@ public final class RelayHub implements AutoCloseable {
             checkOpen();
             Channel ch = channelFor(channel);
             if (ch.hasPublisher() && !config.publisherTakeover()) {
-                publishersRefused.incrementAndGet();
+                ch.publisherRefused();
                 dropIfEmptyLocked(ch);
                 throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "channel busy: " + channel);
             }
@@ -271,7 +270,8 @@ public final class RelayHub implements AutoCloseable {
             cs.add(ch.stats(withViewers));
         }
         cs.sort((a, b) -> a.name().compareTo(b.name()));
-        return new RelayStats(List.copyOf(cs), counters().evictions(), publishersRefused.get());
+        RelayCounters totals = counters();
+        return new RelayStats(List.copyOf(cs), totals.evictions(), totals.publishersRefused());
     }
 
     /**
@@ -286,6 +286,23 @@ public final class RelayHub implements AutoCloseable {
             }
             return sum;
         }
+    }
+
+    /**
+     * Every channel's counts and queue load, by name. Costs one small object per channel and a walk over its
+     * viewers, nothing per viewer: for metrics read every second or on every scrape, unlike {@link #stats()}.
+     */
+    public List<ChannelCounters> channelCounters() {
+        List<Channel> all;
+        synchronized (channels) {
+            all = new ArrayList<>(channels.values());
+        }
+        List<ChannelCounters> out = new ArrayList<>(all.size());
+        for (Channel ch : all) {
+            out.add(ch.counters());
+        }
+        out.sort((a, b) -> a.name().compareTo(b.name()));
+        return out;
     }
 
     /** Closes every publisher and viewer with 1001 and refuses new ones. */

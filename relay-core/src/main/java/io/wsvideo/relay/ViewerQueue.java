@@ -351,12 +351,23 @@ final class ViewerQueue {
         return sendState;
     }
 
-    synchronized ViewerStats stats(String state, long nowNanos) {
-        long lagMillis = count > 0 ? (nowNanos - queuedAt[head]) / 1_000_000L : 0;
+    /** Adds this queue's depth to {@code load}: {@code [queuedBytes, queuedMessages, maxLagMillis]}. */
+    synchronized void addLoad(long[] load, long nowNanos) {
+        load[0] += queuedMediaBytes;
+        load[1] += count;
+        load[2] = Math.max(load[2], lagMillis(nowNanos));
+    }
+
+    private long lagMillis(long nowNanos) {
+        long lag = count > 0 ? (nowNanos - queuedAt[head]) / 1_000_000L : 0;
         if (inFlight != null) {
-            lagMillis = Math.max(lagMillis, (nowNanos - inFlightSinceNanos) / 1_000_000L);
+            lag = Math.max(lag, (nowNanos - inFlightSinceNanos) / 1_000_000L);
         }
-        return new ViewerStats(id, state, bytesOut, messagesOut, queuedMediaBytes, count, lagMillis,
+        return lag;
+    }
+
+    synchronized ViewerStats stats(String state, long nowNanos) {
+        return new ViewerStats(id, state, bytesOut, messagesOut, queuedMediaBytes, count, lagMillis(nowNanos),
                 skipsTotal, droppedBytes, closeReason);
     }
 }

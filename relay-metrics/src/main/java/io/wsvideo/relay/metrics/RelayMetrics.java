@@ -6,15 +6,16 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.wsvideo.relay.ChannelStats;
+import io.wsvideo.relay.ChannelCounters;
+import io.wsvideo.relay.RelayCounters;
 import io.wsvideo.relay.RelayHub;
-import io.wsvideo.relay.RelayStats;
-import io.wsvideo.relay.ViewerStats;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,11 +35,11 @@ import org.slf4j.LoggerFactory;
  * // ... metrics.close() when the hub stops
  * }</pre>
  *
- * <p>The values come from one {@link RelayHub#stats()} snapshot per refresh ({@code refreshMillis}, and
- * {@link #refresh()} on demand, e.g. right before a scrape); the hub keeps no counters of its own for
- * viewers or channels that left, so the totals are accumulated here from one snapshot to the next. Bytes
- * a viewer was sent after the last refresh and before it left are therefore not counted: the totals may
- * fall short by up to one refresh period of the departed viewers' traffic.
+ * <p>The values are read per refresh ({@code refreshMillis}, and {@link #refresh()} on demand, e.g. right
+ * before a scrape) from the hub's own monotonic counters ({@link RelayHub#counters()},
+ * {@link RelayHub#channelCounters()}), which count every event where it happens, departed viewers and
+ * channels included. A refresh makes nothing per viewer: it walks each channel's viewers for the queue
+ * gauges only.
  */
 public final class RelayMetrics implements MeterBinder, AutoCloseable {
 
@@ -54,18 +55,16 @@ public final class RelayMetrics implements MeterBinder, AutoCloseable {
     private ScheduledExecutorService timer;
     private final List<Meter> hubMeters = new ArrayList<>();
     private final Map<String, ChannelMeters> channels = new HashMap<>();
-    private final Map<String, long[]> lastChannel = new HashMap<>();
-    private Map<Long, long[]> lastViewer = new HashMap<>();
-    private final double[] sums = new double[Total.values().length];
     private boolean closed;
 
     /** Read by meters on the registry's threads; replaced whole on every refresh. */
     private volatile double[] hubValues = new double[Total.values().length];
 
-    /** Hub-wide values, in {@link #hubValues}. Totals only grow; the rest are the last snapshot's. */
+    /** Hub-wide values, in {@link #hubValues}: gauges of the last refresh, and the hub's monotonic counts. */
     private enum Total {
         CHANNELS, PUBLISHERS, VIEWERS, QUEUED_BYTES, QUEUED_MESSAGES, MAX_LAG_MILLIS,
-        RECEIVED_BYTES, RECEIVED_CHUNKS, SENT_BYTES, STREAMS, SKIPS, DROPPED_BYTES, EVICTIONS, REFUSED
+        RECEIVED_BYTES, RECEIVED_CHUNKS, SENT_BYTES, STREAMS, SKIPS, DROPPED_BYTES, EVICTIONS, REFUSED,
+        VIEWERS_JOINED, VIEWERS_LEFT
     }
 
     private RelayMetrics(Builder b) {
@@ -108,6 +107,8 @@ public final class RelayMetrics implements MeterBinder, AutoCloseable {
                     Total.DROPPED_BYTES);
             counter("wsvideo.viewer.evictions", "viewers closed for being too slow (1008)", null, Total.EVICTIONS);
             counter("wsvideo.publishers.refused", "publishers refused (channel busy)", null, Total.REFUSED);
+            counter("wsvideo.viewers.joined", "viewers that joined", null, Total.VIEWERS_JOINED);
+            counter("wsvideo.viewers.left", "viewers that left, evictions included", null, Total.VIEWERS_LEFT);
             refreshLocked();
             timer = Executors.newSingleThreadScheduledExecutor(t -> {
                 Thread th = new Thread(t, "wsvideo-metrics");
@@ -142,78 +143,52 @@ public final class RelayMetrics implements MeterBinder, AutoCloseable {
     }
 
     private void refreshLocked() {
-        RelayStats stats = hub.stats();
-        double[] v = sums;
-        int publishers = 0;
-        int viewers = 0;
-        long queuedBytes = 0;
-        long queuedMessages = 0;
-        long maxLag = 0;
-        Map<Long, long[]> viewersNow = new HashMap<>();
-        Map<String, ChannelStats> seen = new HashMap<>();
-        for (ChannelStats c : stats.channels()) {
-            seen.put(c.name(), c);
-            publishers += c.live() ? 1 : 0;
-            viewers += c.viewerCount();
-            // Channel totals: a channel that went away and came back under the same name starts from zero.
-            long[] before = lastChannel.getOrDefault(c.name(), new long[4]);
-            long[] now = {c.bytesIn(), c.chunksIn(), c.streams(), c.skips()};
-            long[] delta = new long[4];
-            for (int i = 0; i < 4; i++) {
-                delta[i] = now[i] >= before[i] ? now[i] - before[i] : now[i];
-            }
-            lastChannel.put(c.name(), now);
-            v[Total.RECEIVED_BYTES.ordinal()] += delta[0];
-            v[Total.RECEIVED_CHUNKS.ordinal()] += delta[1];
-            v[Total.STREAMS.ordinal()] += delta[2];
-            v[Total.SKIPS.ordinal()] += delta[3];
-            long channelSent = 0;
-            long channelQueued = 0;
-            for (ViewerStats w : c.viewers()) {
-                long[] prev = lastViewer.getOrDefault(w.id(), new long[2]);
-                long sent = w.bytesOut() - prev[0];
-                long dropped = w.droppedBytes() - prev[1];
-                viewersNow.put(w.id(), new long[] {w.bytesOut(), w.droppedBytes()});
-                channelSent += sent;
-                v[Total.SENT_BYTES.ordinal()] += sent;
-                v[Total.DROPPED_BYTES.ordinal()] += dropped;
-                channelQueued += w.queuedBytes();
-                queuedMessages += w.queuedMessages();
-                maxLag = Math.max(maxLag, w.lagMillis());
-            }
-            queuedBytes += channelQueued;
+        List<ChannelCounters> now = hub.channelCounters();
+        RelayCounters totals = hub.counters();
+        double[] v = new double[Total.values().length];
+        Set<String> seen = new HashSet<>();
+        for (ChannelCounters c : now) {
+            seen.add(c.name());
+            v[Total.PUBLISHERS.ordinal()] += c.live() ? 1 : 0;
+            v[Total.VIEWERS.ordinal()] += c.viewers();
+            v[Total.QUEUED_BYTES.ordinal()] += c.queuedBytes();
+            v[Total.QUEUED_MESSAGES.ordinal()] += c.queuedMessages();
+            v[Total.MAX_LAG_MILLIS.ordinal()] = Math.max(v[Total.MAX_LAG_MILLIS.ordinal()], c.maxLagMillis());
             ChannelMeters m = channels.get(c.name());
             if (m == null && channels.size() < maxChannelMeters) {
                 m = new ChannelMeters(c.name());
                 channels.put(c.name(), m);
             }
             if (m != null) {
-                m.viewers = c.viewerCount();
+                m.viewers = c.viewers();
                 m.live = c.live() ? 1 : 0;
-                m.queuedBytes = channelQueued;
-                m.received += delta[0];
-                m.sent += channelSent;
-                m.skips += delta[3];
+                m.queuedBytes = c.queuedBytes();
+                // A channel that went away and came back under the same name counts from zero again; its
+                // meters were removed in between, so the registry sees a new series.
+                m.received = c.counts().bytesIn();
+                m.sent = c.counts().bytesOut();
+                m.skips = c.counts().skips();
             }
         }
-        lastViewer = viewersNow;
-        lastChannel.keySet().retainAll(seen.keySet());
         for (Iterator<Map.Entry<String, ChannelMeters>> it = channels.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, ChannelMeters> e = it.next();
-            if (!seen.containsKey(e.getKey())) {
+            if (!seen.contains(e.getKey())) {
                 e.getValue().remove();
                 it.remove();
             }
         }
-        v[Total.CHANNELS.ordinal()] = stats.channels().size();
-        v[Total.PUBLISHERS.ordinal()] = publishers;
-        v[Total.VIEWERS.ordinal()] = viewers;
-        v[Total.QUEUED_BYTES.ordinal()] = queuedBytes;
-        v[Total.QUEUED_MESSAGES.ordinal()] = queuedMessages;
-        v[Total.MAX_LAG_MILLIS.ordinal()] = maxLag;
-        v[Total.EVICTIONS.ordinal()] = stats.viewersEvicted();
-        v[Total.REFUSED.ordinal()] = stats.publishersRefused();
-        hubValues = v.clone();
+        v[Total.CHANNELS.ordinal()] = now.size();
+        v[Total.RECEIVED_BYTES.ordinal()] = totals.bytesIn();
+        v[Total.RECEIVED_CHUNKS.ordinal()] = totals.chunksIn();
+        v[Total.SENT_BYTES.ordinal()] = totals.bytesOut();
+        v[Total.STREAMS.ordinal()] = totals.publishersOpened();
+        v[Total.SKIPS.ordinal()] = totals.skips();
+        v[Total.DROPPED_BYTES.ordinal()] = totals.droppedBytes();
+        v[Total.EVICTIONS.ordinal()] = totals.evictions();
+        v[Total.REFUSED.ordinal()] = totals.publishersRefused();
+        v[Total.VIEWERS_JOINED.ordinal()] = totals.viewersJoined();
+        v[Total.VIEWERS_LEFT.ordinal()] = totals.viewersLeft();
+        hubValues = v;
     }
 
     /** One channel's meters (tag {@code channel}); values written under lock, read by the registry. */
@@ -283,7 +258,7 @@ public final class RelayMetrics implements MeterBinder, AutoCloseable {
             this.hub = Objects.requireNonNull(hub, "hub");
         }
 
-        /** How often the hub's snapshot is taken (default 1000). */
+        /** How often the hub's counters are read (default 1000). */
         public Builder refreshMillis(long v) {
             if (v < 10) {
                 throw new IllegalArgumentException("refreshMillis: must be at least 10, is " + v);

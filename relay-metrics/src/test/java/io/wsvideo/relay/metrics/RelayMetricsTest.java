@@ -92,10 +92,12 @@ class RelayMetricsTest {
             assertThat(sample(s, "wsvideo_received_bytes_total")).isEqualTo(total);
             assertThat(sample(s, "wsvideo_received_chunks_total")).isEqualTo(chunks.size());
             assertThat(sample(s, "wsvideo_streams_started_total")).isEqualTo(1);
-            // One live viewer got everything; the one that left had what it got by the first refresh
-            // counted; the stalled one has its first message in flight and the rest queued.
+            // One live viewer got everything, the one that left everything until it left (all of it
+            // counted, though it left between refreshes); the stalled one has its first message in flight.
             double sent = sample(s, "wsvideo_sent_bytes_total");
             assertThat(sent).isGreaterThan(total).isLessThan(2 * total + 2000);
+            assertThat(sample(s, "wsvideo_viewers_joined_total")).isEqualTo(4);
+            assertThat(sample(s, "wsvideo_viewers_left_total")).isEqualTo(1);
             assertThat(sample(s, "wsvideo_viewer_queued_bytes")).isGreaterThan(0);
             assertThat(sample(s, "wsvideo_viewer_queued_messages")).isGreaterThan(0);
             assertThat(sample(s, "wsvideo_viewer_lag_max_seconds")).isGreaterThanOrEqualTo(0);
