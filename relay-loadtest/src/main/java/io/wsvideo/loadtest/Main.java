@@ -38,10 +38,19 @@ import picocli.CommandLine.Option;
             "Loopback only; every phase is bounded in time."})
 public final class Main implements Callable<Integer> {
 
-    @Option(names = "--relay", description = "java, java-std (the Java relay with its raw-frame path off), "
-            + "node, both (java then node at each size) or url; several comma-separated run in turn at each "
-            + "size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--relay", description = "java (the demo on --engine), java-std (Tyrus with its raw-frame "
+            + "path off), tyrus, netty (epoll), netty-io_uring, netty-nio, node (naive Node.js ws relay), c (the C "
+            + "epoll floor), both (java then node at each size) or url; several comma-separated run in turn at "
+            + "each size (default: ${DEFAULT-VALUE}).")
     String relay = "both";
+
+    @Option(names = "--engine", description = "The demo's engine for --relay java: tyrus or netty "
+            + "(default: ${DEFAULT-VALUE}).")
+    String engine = "tyrus";
+
+    @Option(names = "--c-relay", description = "The C relay's binary, built by run.sh with cc "
+            + "(default: ${DEFAULT-VALUE}).")
+    Path cRelay = Path.of("relay-loadtest/target/c-relay/relay");
 
     @Option(names = "--viewers", split = ",", description = "Viewer counts; several make a sweep "
             + "(default: ${DEFAULT-VALUE}).")
@@ -212,9 +221,11 @@ public final class Main implements Callable<Integer> {
         for (String r : relay.split(",")) {
             switch (r.trim()) {
                 case "both" -> relays.addAll(List.of("java", "node"));
-                case "java", "java-std", "node", "url" -> relays.add(r.trim());
+                case "java", "java-std", "tyrus", "netty", "netty-io_uring", "netty-nio", "node", "c", "url" ->
+                    relays.add(r.trim());
                 default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--relay is java, java-std, node, both or url (or several, comma-separated), not " + r);
+                        "--relay is java, java-std, tyrus, netty, netty-io_uring, netty-nio, node, c, both or url "
+                                + "(or several, comma-separated), not " + r);
             }
         }
         for (int n : viewers) {
@@ -233,14 +244,22 @@ public final class Main implements Callable<Integer> {
     private RelayUnderTest start(String type) throws IOException, InterruptedException {
         Path logs = out.resolve("logs");
         return switch (type) {
-            case "java", "java-std" -> {
+            case "java", "java-std", "tyrus", "netty", "netty-io_uring", "netty-nio" -> {
                 List<String> opts = new ArrayList<>(relayJvmOptions.isBlank() ? List.of()
                         : Arrays.asList(relayJvmOptions.trim().split("\\s+")));
                 if (type.equals("java-std")) {
                     opts.add("-Dwsvideo.rawFrames=false");
                 }
-                yield RelayUnderTest.startJava(relayJar, opts, Integer.toString(relayCpu), logs, type);
+                // The demo reads its engine (and Netty transport) from system properties as well as options.
+                String eng = type.equals("java") ? engine : type.startsWith("netty") ? "netty" : "tyrus";
+                opts.add("-Dwsvideo.engine=" + eng);
+                if (type.startsWith("netty-")) {
+                    opts.add("-Dwsvideo.netty.transport=" + type.substring("netty-".length()));
+                }
+                String label = type.equals("java") && eng.equals("netty") ? "netty" : type;
+                yield RelayUnderTest.startJava(relayJar, opts, Integer.toString(relayCpu), logs, label);
             }
+            case "c" -> RelayUnderTest.startC(cRelay, Integer.toString(relayCpu), logs);
             case "node" -> RelayUnderTest.startNode(nodeDir, Integer.toString(relayCpu), logs);
             case "url" -> {
                 if (url == null) {

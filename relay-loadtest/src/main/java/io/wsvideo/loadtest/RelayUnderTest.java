@@ -20,7 +20,17 @@ import java.util.concurrent.TimeUnit;
 final class RelayUnderTest implements AutoCloseable {
 
     enum Type {
-        JAVA, NODE, URL
+        /** This project's demo server (either engine). */
+        JAVA,
+        /** A naive relay: every binary message to every other client, no protocol of this project's. */
+        NODE,
+        /** The C epoll relay (c-baseline/relay.c): the naive relay's protocol, at the kernel's floor. */
+        C,
+        URL;
+
+        boolean naive() {
+            return this == NODE || this == C;
+        }
     }
 
     final Type type;
@@ -54,15 +64,15 @@ final class RelayUnderTest implements AutoCloseable {
     }
 
     ViewerFleet.Protocol protocol() {
-        return type == Type.NODE ? ViewerFleet.Protocol.RAW : ViewerFleet.Protocol.WSVIDEO;
+        return type.naive() ? ViewerFleet.Protocol.RAW : ViewerFleet.Protocol.WSVIDEO;
     }
 
     String viewPath(String channel) {
-        return type == Type.NODE ? "/" : contextPath + "/relay/view/" + channel;
+        return type.naive() ? "/" : contextPath + "/relay/view/" + channel;
     }
 
     URI publishUri(String channel, String mime) {
-        if (type == Type.NODE) {
+        if (type.naive()) {
             return URI.create("ws://" + host + ":" + port + "/");
         }
         String base = publishBase != null ? publishBase : host + ":" + port + contextPath;
@@ -72,7 +82,7 @@ final class RelayUnderTest implements AutoCloseable {
 
     /** The relay's JSON stats, or null when it has none (the baseline). */
     URI statsUri() {
-        return type == Type.NODE ? null : URI.create("http://" + host + ":" + port + contextPath + "/relay/stats");
+        return type.naive() ? null : URI.create("http://" + host + ":" + port + contextPath + "/relay/stats");
     }
 
     /** {@code taskset -c CPU java OPTS -jar JAR --host 127.0.0.1 --port P}. */
@@ -108,6 +118,21 @@ final class RelayUnderTest implements AutoCloseable {
         List<String> cmd = new ArrayList<>(pin(cpu));
         cmd.addAll(List.of("node", script.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
         return start(Type.NODE, "node", cmd, port, logDir);
+    }
+
+    /**
+     * {@code taskset -c CPU relay --host 127.0.0.1 --port P}: the C epoll relay, which {@code run.sh} builds with
+     * the system compiler (never Maven) into {@code binary}.
+     */
+    static RelayUnderTest startC(Path binary, String cpu, Path logDir) throws IOException {
+        if (!Files.isExecutable(binary)) {
+            throw new IOException(binary + " is missing: run the tool through relay-loadtest/run.sh, which builds it "
+                    + "with cc from relay-loadtest/c-baseline/relay.c");
+        }
+        int port = freePort();
+        List<String> cmd = new ArrayList<>(pin(cpu));
+        cmd.addAll(List.of(binary.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
+        return start(Type.C, "c", cmd, port, logDir);
     }
 
     /** A relay someone else runs: {@code ws://host:port[/context]}. */
