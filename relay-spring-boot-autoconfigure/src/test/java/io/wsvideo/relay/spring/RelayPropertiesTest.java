@@ -3,6 +3,7 @@ package io.wsvideo.relay.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.relay.PublishAuthorizer;
+import io.wsvideo.relay.RelayConfig;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.SharedTokens;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
@@ -123,7 +124,7 @@ class RelayPropertiesTest {
 
     @Test
     void anApplicationHubReplacesTheStartersHub() {
-        RelayHub own = RelayHub.create(io.wsvideo.relay.RelayConfig.defaults());
+        RelayHub own = RelayHub.create(RelayConfig.defaults());
         try {
             runner.withBean("myHub", RelayHub.class, () -> own).run(context -> {
                 assertThat(context.getBeansOfType(RelayHub.class)).containsOnlyKeys("myHub");
@@ -132,6 +133,17 @@ class RelayPropertiesTest {
         } finally {
             own.close();
         }
+    }
+
+    @Test
+    void anApplicationJakartaRelayConfigReplacesTheProperties() {
+        JakartaRelayConfig mine = JakartaRelayConfig.builder().viewPath("/mine/{channel}")
+                .relay(RelayConfig.builder().maxChannels(3).build()).build();
+        runner.withBean(JakartaRelayConfig.class, () -> mine).withPropertyValues("wsvideo.max-channels=99")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(JakartaRelayConfig.class);
+                    assertThat(context.getBean(RelayHub.class).config().maxChannels()).isEqualTo(3);
+                });
     }
 
     @Test
