@@ -14,7 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The packaged demo, as a user runs it: {@code java -jar demo-app/target/wsvideo-demo.jar}. Catches what
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
  */
 class DemoJarIT {
 
-    @Test
-    void theJarServesThePagesAndTheRelayAndStopsCleanlyOnSigterm() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"tyrus", "netty"})
+    void theJarServesThePagesAndTheRelayAndStopsCleanlyOnSigterm(String engine) throws Exception {
         Path jar = Path.of("target", "wsvideo-demo.jar");
         assertThat(jar).exists();
         int port;
@@ -33,7 +35,8 @@ class DemoJarIT {
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path logFile = Files.createTempFile("wsvideo-demo", ".log");
-        ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar.toString(), "--host", "127.0.0.1")
+        ProcessBuilder pb = new ProcessBuilder(java, "-jar", jar.toString(), "--host", "127.0.0.1", "--engine",
+                engine)
                 .redirectErrorStream(true).redirectOutput(logFile.toFile());
         pb.environment().put("PORT", String.valueOf(port));
         Process p = pb.start();
@@ -45,6 +48,15 @@ class DemoJarIT {
                     URI.create("http://127.0.0.1:" + port + "/stream")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("relay-player.js");
+            for (String path : new String[] {"/relay/stats", "/metrics"}) {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(path).isEqualTo(200);
+                assertThat(r.body()).as(path).contains(path.equals("/metrics") ? "wsvideo_" : "\"channels\"");
+            }
+            if (engine.equals("netty") && System.getProperty("os.name").startsWith("Linux")) {
+                assertThat(log(logFile)).as("the native transport loads from the shaded jar").contains("EPOLL");
+            }
 
             Recording rec = Recording.load("webm-vp8-opus");
             WsClient viewer = WsClient.connect("ws://127.0.0.1:" + port + "/relay/view/jar");
