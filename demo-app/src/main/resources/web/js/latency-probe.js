@@ -33,7 +33,10 @@ registerProcessor('wsvideo-onset', class extends AudioWorkletProcessor {
 export class LatencyProbe {
   constructor() {
     this.reader = new ClockReader();
-    /** [painted, presented] wall ms per presented frame that carried a valid code */
+    /**
+     * [painted, presented, arrived] wall ms per presented frame that carried a valid code; arrived (when
+     * the frame's bytes reached the page) only where the player knows it (WebCodecs), else null
+     */
     this.samples = [];
     /** wall ms at which each beep's first sample reached the audio output */
     this.beeps = [];
@@ -43,8 +46,8 @@ export class LatencyProbe {
     this.lastCode = null;
   }
 
-  /** One presented picture; `at` is its presentation time (performance.now() scale). */
-  framePresented(source, width, at = performance.now()) {
+  /** One presented picture; `at` is its presentation time, `arrivedAt` its arrival (performance.now() scale). */
+  framePresented(source, width, at = performance.now(), arrivedAt = undefined) {
     this.presented++;
     if (this.firstFrameMs == null) this.firstFrameMs = at;
     const painted = this.reader.read(source, width);
@@ -52,7 +55,8 @@ export class LatencyProbe {
       this.unreadable++;
     } else if (painted !== this.lastCode) { // the same code again is a repaint, not a new frame
       this.lastCode = painted;
-      if (this.samples.length < MAX_SAMPLES) this.samples.push([painted, performance.timeOrigin + at]);
+      const arrived = arrivedAt == null ? null : performance.timeOrigin + arrivedAt;
+      if (this.samples.length < MAX_SAMPLES) this.samples.push([painted, performance.timeOrigin + at, arrived]);
     }
   }
 

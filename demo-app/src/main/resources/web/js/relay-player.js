@@ -22,6 +22,9 @@ class MseEngine {
     this.ms = null;
     this.sb = null;
     this.seekToLive = true;
+    this.stalls = 0; // times playback ran out of data after it had started
+    this.onWaiting = () => { if (video.currentTime > 0 && this.sb) this.stalls++; };
+    video.addEventListener('waiting', this.onWaiting);
     this.timer = setInterval(() => this.keepLive(), 250);
   }
 
@@ -128,24 +131,29 @@ class MseEngine {
   }
 
   // Keep the playhead about targetLatency behind the newest buffered media: seek when far behind or
-  // outside the buffered range (a late joiner starts at the keyframe's timestamp, not at 0), speed up
-  // gently when a little behind, and trim what is long played.
+  // outside the buffered range (a late joiner starts at the keyframe's timestamp, not at 0); otherwise
+  // steer the playback rate in proportion to the error, at most 10 % either way (hard to notice): faster
+  // to catch up, slower to rebuild the cushion before it runs dry (a stall costs its whole length in
+  // latency, and the rate then has to win it back). Trim what is long played.
   keepLive() {
     const v = this.video;
     if (!this.sb || v.buffered.length === 0) return;
     const end = v.buffered.end(v.buffered.length - 1);
     const lastStart = v.buffered.start(v.buffered.length - 1);
     const behind = end - v.currentTime;
-    const outside = v.currentTime < lastStart || v.currentTime > end;
     const target = this.effectiveTarget();
-    if (this.seekToLive || outside || behind > target + 1.5) {
-      v.currentTime = Math.max(lastStart, end - target);
-      this.seekToLive = false;
-    } else if (behind > target + 0.2) {
-      v.playbackRate = 1.1; // catch up gently: a tenth faster is hard to notice
+    const error = behind - target;
+    // Never seek backwards (that shows frames again): a playhead past the end of what both tracks have
+    // buffered (video ahead of audio) waits for data; one before the newest range jumps into it.
+    const seekTo = Math.max(lastStart, end - target);
+    if ((this.seekToLive || v.currentTime < lastStart || error > 1.5) && seekTo > v.currentTime) {
+      v.currentTime = seekTo;
+    } else if (Math.abs(error) > 0.05) {
+      v.playbackRate = 1 + Math.max(-0.1, Math.min(0.1, error * 0.5));
     } else {
       v.playbackRate = 1.0;
     }
+    this.seekToLive = false; // done, or already at (or past) the live edge
     if (v.paused) {
       v.play().catch(() => {});
     }
@@ -176,11 +184,14 @@ class MseEngine {
       droppedVideoFrames: q ? q.droppedVideoFrames : null,
       readyState: v.readyState,
       playbackRate: v.playbackRate,
+      stalls: this.stalls,
+      targetLatency: this.effectiveTarget(),
     };
   }
 
   destroy() {
     clearInterval(this.timer);
+    this.video.removeEventListener('waiting', this.onWaiting);
     this.generation++;
     this.sb = null;
     const v = this.video;
@@ -196,7 +207,7 @@ export class RelayPlayer {
    * @param {string} url ws(s) URL of /relay/view/{channel}
    * @param {{onStatus?: (s: string) => void, targetLatency?: number, token?: string,
    *          mode?: 'auto'|'webcodecs'|'mse', canvas?: HTMLCanvasElement,
-   *          onFramePresented?: (source: CanvasImageSource, width: number, at: number) => void,
+   *          onFramePresented?: (source: CanvasImageSource, width: number, at: number, arrivedAt?: number) => void,
    *          onEngine?: (mode: string) => void}} opts
    *   canvas shows the WebCodecs mode (one is made next to the video when absent).
    */

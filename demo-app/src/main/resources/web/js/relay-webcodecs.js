@@ -19,7 +19,9 @@
 
 const INITIAL_DELAY_MS = 80;
 const MIN_DELAY_MS = 40;
-const MAX_DELAY_MS = 1000;
+// MP4 from MediaRecorder arrives once per group of pictures (about 1 s, 3 s in WebKit): the buffer must
+// be able to cover that, or every burst's first frames would be late.
+const MAX_DELAY_MS = 3500;
 const DELAY_MARGIN_MS = 15; // decoding and drawing a frame, on a busy machine
 const SHRINK_MS_PER_TICK = 10; // at most 20 ms per second: 2 % faster for a moment, not a jump
 const BASE_WINDOW_MS = 10_000;
@@ -171,7 +173,9 @@ export class PlayoutClock {
 export class WebCodecsEngine {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{onStatus: (s: string) => void, onFramePresented?: (frame: VideoFrame, width: number, at: number) => void}} hooks
+   * @param {{onStatus: (s: string) => void,
+   *          onFramePresented?: (frame: VideoFrame, width: number, at: number, arrivedAt: number) => void}} hooks
+   *   onFramePresented: a frame was drawn at `at`; it had arrived at `arrivedAt` (performance.now() scale)
    */
   constructor(canvas, hooks) {
     this.canvas = canvas;
@@ -183,6 +187,7 @@ export class WebCodecsEngine {
     this.gop = []; // encoded video since the last key frame: to pick up again after a hidden spell
     this.gopBytes = 0;
     this.sources = new Set(); // scheduled AudioBufferSourceNodes
+    this.arrivals = new Map(); // video timestamp -> arrival time, for the latency probe
     this.segments = []; // {ctxStart, ctxEnd, ms}: what sound plays when, for the video clock
     this.counts = { decoded: 0, drawn: 0, dropped: 0, caughtUp: 0, decoderResets: 0, audioGaps: 0, audioDropped: 0, badMessages: 0 };
     this.shownMs = null;
@@ -274,7 +279,11 @@ export class WebCodecsEngine {
       // In a catch-up burst only the newest frame says how fast the path is; the rest waited on purpose.
       if (!catchUp || f.pts === newest) this.clock.arrived(ms, now, countJitter);
       if (this.newestMs == null || ms > this.newestMs) this.newestMs = ms;
-      if (f.track === this.picked.video) this.videoChunk(f);
+      if (f.track === this.picked.video) {
+        this.arrivals.set(f.pts, now);
+        if (this.arrivals.size > 300) this.arrivals.delete(this.arrivals.keys().next().value);
+        this.videoChunk(f);
+      }
       else if (f.track === this.picked.audio) this.audioChunk(f);
     }
   }
@@ -329,8 +338,9 @@ export class WebCodecsEngine {
       dec.decode(new EncodedVideoChunk({ type: f.key ? 'key' : 'delta', timestamp: f.pts, data: f.data }));
       this.waitKey = false;
     } catch (e) {
-      this.videoFailed(this.vdec, e);
-      if (this.vdec) this.vdec.close();
+      const dec = this.vdec;
+      this.videoFailed(dec, e);
+      if (dec && dec.state !== 'closed') dec.close();
     }
   }
 
@@ -380,7 +390,9 @@ export class WebCodecsEngine {
     this.ctx2d.drawImage(frame, 0, 0, this.width, this.height);
     this.counts.drawn++;
     this.shownMs = frame.timestamp / 1000;
-    if (this.hooks.onFramePresented) this.hooks.onFramePresented(frame, frame.displayWidth, now);
+    if (this.hooks.onFramePresented) {
+      this.hooks.onFramePresented(frame, frame.displayWidth, now, this.arrivals.get(frame.timestamp));
+    }
     frame.close();
   }
 

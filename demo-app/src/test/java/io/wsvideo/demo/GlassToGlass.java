@@ -104,7 +104,10 @@ final class GlassToGlass {
                 .orElse(-1L);
     }
 
-    /** What one viewer recorded over a window, with the broadcaster's side of it. */
+    /**
+     * What one viewer recorded over a window, with the broadcaster's side of it. Each sample: painted,
+     * presented, arrived (wall-clock ms; arrived is NaN where the player cannot tell, i.e. MSE).
+     */
     record Window(String mode, List<double[]> samples, List<Double> beeps, long painted, double seconds,
             double broadcasterCpu, double viewerCpu) {
     }
@@ -130,7 +133,9 @@ final class GlassToGlass {
                     "return window.wsvideoLatency.snapshot(arguments[0], arguments[1]);", from, beepsFrom);
             for (Object o : (List<Object>) p.get("samples")) {
                 List<Number> s = (List<Number>) o;
-                samples.add(new double[] {s.get(0).doubleValue(), s.get(1).doubleValue()});
+                Number arrived = s.size() > 2 ? s.get(2) : null;
+                samples.add(new double[] {s.get(0).doubleValue(), s.get(1).doubleValue(),
+                    arrived == null ? Double.NaN : arrived.doubleValue()});
             }
             for (Object o : (List<Object>) p.get("beeps")) {
                 beeps.add(((Number) o).doubleValue());
@@ -155,7 +160,8 @@ final class GlassToGlass {
     /** Figures for one window. Latencies in ms; drift in ms per minute; shares as fractions. */
     record Summary(String mode, int frames, double p50, double p90, double p99, double min, double max,
             double driftMsPerMinute, double lateShare, double shownShare, int longGaps, double maxGapMs,
-            int beeps, double avMedian, double avP10, double avP90, double broadcasterCpu, double viewerCpu) {
+            int beeps, double avMedian, double avP10, double avP90, double broadcasterCpu, double viewerCpu,
+            double toArrivalP50, double inPlayerP50) {
 
         String line() {
             return String.format(Locale.ROOT,
@@ -166,7 +172,9 @@ final class GlassToGlass {
                     beeps == 0 ? "n/a (no beeps heard)"
                             : String.format(Locale.ROOT, "%+5.0f ms (p10 %+4.0f p90 %+4.0f, %d beeps)", avMedian, avP10,
                                     avP90, beeps),
-                    100 * broadcasterCpu, 100 * viewerCpu);
+                    100 * broadcasterCpu, 100 * viewerCpu)
+                    + (Double.isNaN(toArrivalP50) ? "" : String.format(Locale.ROOT,
+                            "  split p50: painted->arrived %.1f, arrived->shown %.1f ms", toArrivalP50, inPlayerP50));
         }
     }
 
@@ -176,7 +184,7 @@ final class GlassToGlass {
         if (n == 0) {
             return new Summary(w.mode(), 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     Double.NaN, 0, 0, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN, w.broadcasterCpu(),
-                    w.viewerCpu());
+                    w.viewerCpu(), Double.NaN, Double.NaN);
         }
         double[] lat = new double[n];
         for (int i = 0; i < n; i++) {
@@ -237,10 +245,20 @@ final class GlassToGlass {
             av.add((beep - second) - lv);
         }
         double[] avs = av.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        // Where the time goes, where the player knows when each frame arrived.
+        List<Double> toArrival = new ArrayList<>();
+        List<Double> inPlayer = new ArrayList<>();
+        for (double[] x : s) {
+            if (!Double.isNaN(x[2])) {
+                toArrival.add(x[2] - x[0]);
+                inPlayer.add(x[1] - x[2]);
+            }
+        }
         return new Summary(w.mode(), n, p50, pct(sorted, 90), pct(sorted, 99), sorted[0], sorted[n - 1], drift,
                 (double) late / n, w.painted() == 0 ? 0 : Math.min(1.0, (double) n / w.painted()), gaps, maxGap,
                 avs.length, avs.length == 0 ? Double.NaN : pct(avs, 50), avs.length == 0 ? Double.NaN : pct(avs, 10),
-                avs.length == 0 ? Double.NaN : pct(avs, 90), w.broadcasterCpu(), w.viewerCpu());
+                avs.length == 0 ? Double.NaN : pct(avs, 90), w.broadcasterCpu(), w.viewerCpu(),
+                toArrival.isEmpty() ? Double.NaN : median(toArrival), inPlayer.isEmpty() ? Double.NaN : median(inPlayer));
     }
 
     static double median(List<Double> xs) {
