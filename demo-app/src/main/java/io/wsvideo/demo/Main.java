@@ -137,7 +137,7 @@ public final class Main implements Callable<Integer> {
             NettyDemoServer.Options sys = NettyDemoServer.Options.fromSystem();
             options = new NettyDemoServer.Options(nettyTransport == null ? sys.transport()
                     : io.wsvideo.relay.netty.NettyTransport.named(nettyTransport),
-                    ioThreads == null ? sys.ioThreads() : ioThreads);
+                    ioThreads == null ? sys.ioThreads() : ioThreads, sys.warmUp());
         } catch (IllegalArgumentException ex) {
             throw new CommandLine.ParameterException(cli(), ex.getMessage());
         }

@@ -31,12 +31,17 @@ import javax.net.ssl.SSLContext;
  */
 public final class NettyDemoServer implements RelayServer {
 
-    /** Netty-only settings: {@code --netty-transport} / {@code wsvideo.netty.transport}, {@code --io-threads}. */
-    public record Options(NettyTransport transport, int ioThreads) {
-        /** From the system properties {@code wsvideo.netty.transport} (default auto) and {@code wsvideo.netty.ioThreads}. */
+    /**
+     * Netty-only settings: {@code --netty-transport} / {@code wsvideo.netty.transport}, {@code --io-threads} /
+     * {@code wsvideo.netty.ioThreads}, and whether to warm the send path before listening
+     * ({@code wsvideo.netty.warmUp}, default true: the first seconds of a large audience then run compiled code).
+     */
+    public record Options(NettyTransport transport, int ioThreads, boolean warmUp) {
+        /** From the system properties, with their defaults (auto, one thread per CPU, warm-up on). */
         public static Options fromSystem() {
             return new Options(NettyTransport.named(System.getProperty("wsvideo.netty.transport", "auto")),
-                    Integer.getInteger("wsvideo.netty.ioThreads", 0));
+                    Integer.getInteger("wsvideo.netty.ioThreads", 0),
+                    !"false".equals(System.getProperty("wsvideo.netty.warmUp")));
         }
     }
 
@@ -52,7 +57,7 @@ public final class NettyDemoServer implements RelayServer {
         this.metrics = new DemoMetrics(hub);
         Http http = new Http(hub, metrics);
         NettyRelayServer.Builder b = NettyRelayServer.builder(hub, config.server()).host(host).port(port)
-                .transport(options.transport()).ioThreads(options.ioThreads())
+                .transport(options.transport()).ioThreads(options.ioThreads()).warmUp(options.warmUp())
                 .socketSendBufferBytes(socketSendBufferBytes).httpHandler(() -> http);
         if (tls != null) {
             b.ssl(new JdkSslContext(tls, false, ClientAuth.NONE));

@@ -50,6 +50,11 @@ public final class NettyRelay {
         return r;
     }
 
+    /** Without the start-up log lines (the warm-up's private relay). */
+    static NettyRelay quiet(RelayHub hub, RelayServerConfig config) {
+        return new NettyRelay(hub, config);
+    }
+
     /** The relay's handler; one instance for every channel (it keeps no per-connection state). */
     public ChannelHandler handler() {
         return handler;

@@ -62,9 +62,12 @@ public final class NettyRelayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(b.lowWaterMark,
                         b.highWaterMark))
-                .childHandler(new Initializer(relay, b));
+                .childHandler(new Initializer(relay, b.ssl, b.http, b.handshakeTimeoutMillis, b.httpIdleTimeoutMillis));
         if (b.socketSendBufferBytes > 0) {
             boot.childOption(ChannelOption.SO_SNDBUF, b.socketSendBufferBytes);
+        }
+        if (b.warmUp) {
+            WarmUp.run(group, transport.serverChannel());
         }
         try {
             this.server = boot.bind(new InetSocketAddress(b.host, b.port)).sync().channel();
@@ -109,19 +112,20 @@ public final class NettyRelayServer implements AutoCloseable {
     }
 
     /** Per connection: [TLS], HTTP, a deadline for each request, the relay, then the application's handler. */
-    private static final class Initializer extends ChannelInitializer<Channel> {
+    static final class Initializer extends ChannelInitializer<Channel> {
         private final NettyRelay relay;
         private final SslContext ssl;
         private final Supplier<? extends ChannelHandler> http;
         private final long handshakeMillis;
         private final long httpIdleMillis;
 
-        Initializer(NettyRelay relay, Builder b) {
+        Initializer(NettyRelay relay, SslContext ssl, Supplier<? extends ChannelHandler> http, long handshakeMillis,
+                    long httpIdleMillis) {
             this.relay = relay;
-            this.ssl = b.ssl;
-            this.http = b.http;
-            this.handshakeMillis = b.handshakeTimeoutMillis;
-            this.httpIdleMillis = b.httpIdleTimeoutMillis;
+            this.ssl = ssl;
+            this.http = http;
+            this.handshakeMillis = handshakeMillis;
+            this.httpIdleMillis = httpIdleMillis;
         }
 
         @Override
@@ -165,6 +169,7 @@ public final class NettyRelayServer implements AutoCloseable {
         private long handshakeTimeoutMillis = 10_000;
         private long httpIdleTimeoutMillis = 60_000;
         private Supplier<? extends ChannelHandler> http;
+        private boolean warmUp;
 
         private Builder(RelayHub hub, RelayServerConfig config) {
             this.hub = Objects.requireNonNull(hub, "hub");
@@ -242,6 +247,16 @@ public final class NettyRelayServer implements AutoCloseable {
          */
         public Builder httpHandler(Supplier<? extends ChannelHandler> v) {
             this.http = v;
+            return this;
+        }
+
+        /**
+         * Before listening, run the send path hot on a private loopback listener (about 30,000 sends to 100
+         * viewers, a second or so), so that the JIT has compiled it before the first large audience arrives
+         * instead of during it. Default off.
+         */
+        public Builder warmUp(boolean v) {
+            this.warmUp = v;
             return this;
         }
 

@@ -221,6 +221,18 @@ class NettyRelayServerTest {
         assertThat(viewer.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseCodes.GOING_AWAY);
     }
 
+    /** The warm-up's viewers get every chunk over a private loopback listener, which is gone afterwards. */
+    @Test
+    void theWarmUpRelaysEveryChunkToItsViewersAndLeavesNothingBehind() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NettyTransport.auto().ioHandlerFactory());
+        open.add(() -> group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS));
+        long threads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("wsvideo-warmup")).count();
+        assertThat(WarmUp.run(group, NettyTransport.auto().serverChannel())).isTrue();
+        assertThat(Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive()
+                && t.getName().startsWith("wsvideo-warmup")).count()).isEqualTo(threads);
+    }
+
     @Test
     void transportsByName() {
         assertThat(NettyTransport.named("auto")).isEqualTo(NettyTransport.auto());
