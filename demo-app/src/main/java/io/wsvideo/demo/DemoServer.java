@@ -16,6 +16,7 @@ import org.glassfish.grizzly.ConnectionProbe;
 import org.glassfish.grizzly.nio.NIOConnection;
 import org.glassfish.grizzly.ssl.SSLEngineConfigurator;
 import org.glassfish.grizzly.http.server.HttpHandler;
+import org.glassfish.grizzly.http.server.HttpHandlerRegistration;
 import org.glassfish.grizzly.http.server.HttpServer;
 import org.glassfish.grizzly.http.server.NetworkListener;
 import org.glassfish.grizzly.http.server.Request;
@@ -40,10 +41,18 @@ public final class DemoServer implements RelayServer {
     private final HttpServer http;
     private final Container container;
     private final MetricsHandler metrics;
+    private final DemoRecording recording;
 
-    private DemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes) {
+    private DemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes)
+            throws IOException {
         this.config = config;
         this.hub = RelayHub.create(config.relay());
+        try {
+            this.recording = DemoRecording.start(hub, config);
+        } catch (IOException | RuntimeException e) {
+            hub.close();
+            throw e;
+        }
         this.container = new Container(config.maxMessageBytes());
         // Tyrus 2.2 bug: a new session arms its idle timer with the container default, 0, i.e. a task that runs
         // at once and closes the session if its timeout is positive by then. The publish endpoint sets 30 s in
@@ -81,7 +90,11 @@ public final class DemoServer implements RelayServer {
         http.addListener(listener);
 
         http.getServerConfiguration().addHttpHandler(new PagesHandler(), "/");
-        http.getServerConfiguration().addHttpHandler(new StatsHandler(hub), "/relay/stats");
+        http.getServerConfiguration().addHttpHandler(new StatsHandler(hub, recording), "/relay/stats");
+        if (recording != null) {
+            http.getServerConfiguration().addHttpHandler(new RecordingsHandler(recording),
+                    HttpHandlerRegistration.builder().contextPath(DemoRecording.PATH).urlPattern("/*").build());
+        }
         this.metrics = new MetricsHandler(hub);
         http.getServerConfiguration().addHttpHandler(metrics, "/metrics");
     }
@@ -132,6 +145,9 @@ public final class DemoServer implements RelayServer {
     @Override
     public void close() {
         hub.close();
+        if (recording != null) {
+            recording.close(); // the publishers just ended: their files are completed before the server stops
+        }
         container.stop();
         http.shutdownNow();
         metrics.close();
@@ -170,9 +186,11 @@ public final class DemoServer implements RelayServer {
 
     private static final class StatsHandler extends HttpHandler {
         private final RelayHub hub;
+        private final DemoRecording recording;
 
-        StatsHandler(RelayHub hub) {
+        StatsHandler(RelayHub hub, DemoRecording recording) {
             this.hub = hub;
+            this.recording = recording;
         }
 
         @Override
@@ -183,7 +201,8 @@ public final class DemoServer implements RelayServer {
                 return;
             }
             boolean viewers = "true".equals(request.getParameter("viewers"));
-            byte[] body = hub.stats(viewers).toJson(viewers).getBytes(StandardCharsets.UTF_8);
+            byte[] body = DemoRecording.stats(hub.stats(viewers).toJson(viewers), recording)
+                    .getBytes(StandardCharsets.UTF_8);
             response.setContentType("application/json");
             response.setHeader("Cache-Control", "no-store");
             response.setContentLength(body.length);

@@ -73,6 +73,13 @@ public final class Main implements Callable<Integer> {
                     + "without the wsvideo. prefix (e.g. --set maxQueueBytes=2000000 --set publishTokens=s3cret).")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(names = "--record-dir", paramLabel = "DIR",
+            description = "Record every channel into DIR as seekable WebM/MP4 files, listed and served at /recordings "
+                    + "(and the page /recordings.html). The record* --set keys narrow it down (recordChannels, "
+                    + "recordOnRequest), rotate files (recordMaxSeconds, recordMaxBytes) and delete old ones "
+                    + "(recordRetentionBytes, recordRetentionSeconds).")
+    Path recordDir;
+
     @Option(names = "--socket-send-buffer", paramLabel = "BYTES", defaultValue = "262144",
             description = "SO_SNDBUF per connection (default: ${DEFAULT-VALUE}; 0: the OS's auto-tuned size, "
                     + "which lets megabytes of stale video pile up in the kernel for a slow viewer).")
@@ -152,6 +159,9 @@ public final class Main implements Callable<Integer> {
         Map<String, String> prefixed = new LinkedHashMap<>();
         given.forEach((k, v) -> prefixed.put(k.startsWith(JakartaRelayConfig.PREFIX) ? k
                 : JakartaRelayConfig.PREFIX + k, v));
+        if (recordDir != null) {
+            prefixed.put(JakartaRelayConfig.PREFIX + "recordDir", recordDir.toString());
+        }
         try {
             return JakartaRelayConfig.fromProperties(prefixed);
         } catch (IllegalArgumentException e) {

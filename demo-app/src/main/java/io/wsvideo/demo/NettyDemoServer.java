@@ -22,6 +22,7 @@ import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
 import io.wsvideo.relay.netty.NettyRelayServer;
 import io.wsvideo.relay.netty.NettyTransport;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLContext;
 
@@ -49,13 +50,21 @@ public final class NettyDemoServer implements RelayServer {
     private final JakartaRelayConfig config;
     private final DemoMetrics metrics;
     private final NettyRelayServer server;
+    private final DemoRecording recording;
 
     private NettyDemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes,
-                            Options options) throws InterruptedException {
+                            Options options) throws InterruptedException, IOException {
         this.config = config;
         this.hub = RelayHub.create(config.relay());
+        try {
+            // Recording works on this engine too; serving /recordings is the Tyrus engine's (and the WAR's) for now.
+            this.recording = DemoRecording.start(hub, config);
+        } catch (IOException | RuntimeException e) {
+            hub.close();
+            throw e;
+        }
         this.metrics = new DemoMetrics(hub);
-        Http http = new Http(hub, metrics);
+        Http http = new Http(hub, metrics, recording);
         NettyRelayServer.Builder b = NettyRelayServer.builder(hub, config.server()).host(host).port(port)
                 .transport(options.transport()).ioThreads(options.ioThreads()).warmUp(options.warmUp())
                 .socketSendBufferBytes(socketSendBufferBytes).httpHandler(() -> http);
@@ -73,13 +82,15 @@ public final class NettyDemoServer implements RelayServer {
     }
 
     /** Starts a plain http/ws demo server; port 0 picks a free port (see {@link #port()}). */
-    public static NettyDemoServer start(String host, int port, JakartaRelayConfig config) throws InterruptedException {
+    public static NettyDemoServer start(String host, int port, JakartaRelayConfig config)
+            throws InterruptedException, IOException {
         return start(host, port, config, null, 0, Options.fromSystem());
     }
 
     /** As {@link DemoServer#start(String, int, JakartaRelayConfig, SSLContext, int)}, on Netty. */
     public static NettyDemoServer start(String host, int port, JakartaRelayConfig config, SSLContext tls,
-                                        int socketSendBufferBytes, Options options) throws InterruptedException {
+                                        int socketSendBufferBytes, Options options)
+            throws InterruptedException, IOException {
         return new NettyDemoServer(host, port, config, tls, socketSendBufferBytes, options);
     }
 
@@ -105,6 +116,9 @@ public final class NettyDemoServer implements RelayServer {
     @Override
     public void close() {
         hub.close();
+        if (recording != null) {
+            recording.close();
+        }
         server.close();
         metrics.close();
     }
@@ -114,10 +128,12 @@ public final class NettyDemoServer implements RelayServer {
     private static final class Http extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final RelayHub hub;
         private final DemoMetrics metrics;
+        private final DemoRecording recording;
 
-        Http(RelayHub hub, DemoMetrics metrics) {
+        Http(RelayHub hub, DemoMetrics metrics, DemoRecording recording) {
             this.hub = hub;
             this.metrics = metrics;
+            this.recording = recording;
         }
 
         @Override
@@ -138,8 +154,8 @@ public final class NettyDemoServer implements RelayServer {
             if (path.equals("/relay/stats")) {
                 boolean viewers = "true".equals(uri.parameters().getOrDefault("viewers", java.util.List.of())
                         .stream().findFirst().orElse(null));
-                send(ctx, req, body("application/json", hub.stats(viewers).toJson(viewers)
-                        .getBytes(StandardCharsets.UTF_8), "no-store", head), true);
+                send(ctx, req, body("application/json", DemoRecording.stats(hub.stats(viewers).toJson(viewers),
+                        recording).getBytes(StandardCharsets.UTF_8), "no-store", head), true);
             } else if (path.equals("/metrics")) {
                 send(ctx, req, body(DemoMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8),
                         "no-store", head), true);

@@ -47,6 +47,14 @@ public final class Recorder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
     /** Failed recordings kept for {@link #stats()} after their publisher left. */
     private static final int FAILED_KEPT = 256;
+    /** The query parameter with which a publisher asks to be recorded: {@code ?record=1}. */
+    public static final String REQUEST_PARAMETER = "record";
+    /**
+     * The recorder of each hub, so that every transport can pass a publisher's {@code ?record=1} on with one call
+     * ({@link #requested}) instead of carrying the recorder through its own configuration.
+     */
+    private static final Map<RelayHub, Recorder> BY_HUB = java.util.Collections.synchronizedMap(
+            new java.util.WeakHashMap<>());
 
     private final RelayHub hub;
     private final RecordingConfig config;
@@ -87,6 +95,12 @@ public final class Recorder implements AutoCloseable {
      */
     public static Recorder start(RelayHub hub, RecordingConfig config, RecordingSink sink) {
         Recorder r = new Recorder(hub, config, sink);
+        synchronized (BY_HUB) {
+            if (BY_HUB.get(hub) != null) {
+                throw new IllegalStateException("this hub has a recorder already");
+            }
+            BY_HUB.put(hub, r);
+        }
         hub.addListener(r.listener);
         LOG.info("recording {} into {}", config.onRequest() ? "channels matching " + config.channels()
                 + " whose publisher asks" : "every channel matching " + config.channels(), sink);
@@ -127,6 +141,23 @@ public final class Recorder implements AutoCloseable {
         return true;
     }
 
+    /**
+     * For transports: a publisher opened with the {@value #REQUEST_PARAMETER} query parameter; passes it to the
+     * hub's recorder as {@link #request} if the value is {@code 1} or {@code true} and the hub has a recorder.
+     * Call it right after {@link RelayHub#openPublisher}, before the publisher's first message.
+     *
+     * @param value the parameter's value, or null when absent
+     * @return whether the publisher's stream is recorded
+     */
+    public static boolean requested(RelayHub hub, Publisher publisher, String value, String token,
+                                    String remoteAddress) {
+        if (value == null || !(value.equals("1") || value.equalsIgnoreCase("true"))) {
+            return false;
+        }
+        Recorder r = BY_HUB.get(hub);
+        return r != null && r.request(publisher, token, remoteAddress);
+    }
+
     /** The recordings running now and the failed ones still shown, with totals. */
     public RecorderStats stats() {
         List<RecorderStats.Recording> list = new ArrayList<>();
@@ -162,6 +193,7 @@ public final class Recorder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        BY_HUB.remove(hub, this);
         hub.removeListener(listener);
         for (ActiveRecording r : byPublisher.values()) {
             r.end("recorder closed");

@@ -3,8 +3,10 @@ package io.wsvideo.relay.server;
 import io.wsvideo.relay.PublishAuthorizer;
 import io.wsvideo.relay.RelayConfig;
 import io.wsvideo.relay.SharedTokens;
+import io.wsvideo.relay.record.RecordingConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -38,6 +40,7 @@ public final class RelayServerConfig {
     private final PublishAuthorizer publishAuthorizer;
     private final SharedTokens viewTokens;
     private final List<String> allowedOrigins;
+    private final RecordingConfig recording;
 
     private RelayServerConfig(Builder b) {
         this.relay = b.relay;
@@ -52,6 +55,7 @@ public final class RelayServerConfig {
                 : b.publishTokens.isEmpty() ? null : SharedTokens.of(b.publishTokens);
         this.viewTokens = b.viewTokens.isEmpty() ? null : SharedTokens.of(b.viewTokens);
         this.allowedOrigins = List.copyOf(b.allowedOrigins);
+        this.recording = b.recording;
     }
 
     public static Builder builder() {
@@ -167,6 +171,11 @@ public final class RelayServerConfig {
         return allowedOrigins.contains(origin.trim().toLowerCase(Locale.ROOT));
     }
 
+    /** What to record and where (the {@code record*} keys); null when recording is off (no {@code recordDir}). */
+    public RecordingConfig recording() {
+        return recording;
+    }
+
     @Override
     public String toString() {
         return "RelayServerConfig{enabled=" + enabled + ", publishPath=" + publishPath + ", viewPath=" + viewPath
@@ -174,7 +183,8 @@ public final class RelayServerConfig {
                 + ", viewerIdleTimeoutMillis=" + viewerIdleTimeoutMillis + ", maxSessionsPerRemoteAddress="
                 + maxSessionsPerRemoteAddress + ", publish=" + (publishAuthorizer == null ? "open" : publishAuthorizer)
                 + ", view=" + (viewTokens == null ? "open" : viewTokens) + ", allowedOrigins="
-                + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", relay=" + relay + '}';
+                + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", relay=" + relay
+                + (recording == null ? "" : ", recording=" + recording) + '}';
     }
 
     /** Mutable builder; {@link #build()} validates and names the bad key. */
@@ -191,8 +201,24 @@ public final class RelayServerConfig {
         private List<String> publishTokens = List.of();
         private List<String> viewTokens = List.of();
         private List<String> allowedOrigins = List.of();
+        private RecordingConfig recording;
+        /** The {@code record*} keys read by {@link #fromProperties}; built into {@link #recording} by build(). */
+        private RecordingConfig.Builder recordKeys;
 
         private Builder() {
+        }
+
+        /** Turns recording on (see {@link RecordingConfig}); null: off, the default. */
+        public Builder recording(RecordingConfig v) {
+            this.recording = v;
+            return this;
+        }
+
+        private RecordingConfig.Builder recordKeys() {
+            if (recordKeys == null) {
+                recordKeys = RecordingConfig.builder();
+            }
+            return recordKeys;
         }
 
         public Builder relay(RelayConfig v) {
@@ -307,6 +333,16 @@ public final class RelayServerConfig {
                 origins.add(origin(o));
             }
             allowedOrigins = origins;
+            if (recordKeys != null) {
+                RecordingConfig rc = recordKeys.build();
+                if (rc.dir() == null) {
+                    throw new IllegalArgumentException("recordDir must be set to use the other record* settings");
+                }
+                if (recording != null) {
+                    throw new IllegalArgumentException("recording is set both as an object and with record* keys");
+                }
+                recording = rc;
+            }
             return new RelayServerConfig(this);
         }
 
@@ -394,6 +430,15 @@ public final class RelayServerConfig {
         KEYS.put("viewTokens", (r, j, k, v) -> j.viewTokens(list(v)));
         KEYS.put("allowedOrigins", (r, j, k, v) -> j.allowedOrigins(list(v)));
         KEYS.put("publisherTakeover", (r, j, k, v) -> r.publisherTakeover(bool(k, v)));
+        // Recording (issue 16): off unless recordDir is set.
+        KEYS.put("recordDir", (r, j, k, v) -> j.recordKeys().dir(v.isEmpty() ? null : Path.of(v)));
+        KEYS.put("recordChannels", (r, j, k, v) -> j.recordKeys().channels(v));
+        KEYS.put("recordOnRequest", (r, j, k, v) -> j.recordKeys().onRequest(bool(k, v)));
+        KEYS.put("recordMaxSeconds", (r, j, k, v) -> j.recordKeys().maxSeconds(whole(k, v)));
+        KEYS.put("recordMaxBytes", (r, j, k, v) -> j.recordKeys().maxBytes(whole(k, v)));
+        KEYS.put("recordRetentionBytes", (r, j, k, v) -> j.recordKeys().retentionBytes(whole(k, v)));
+        KEYS.put("recordRetentionSeconds", (r, j, k, v) -> j.recordKeys().retentionSeconds(whole(k, v)));
+        KEYS.put("recordQueueBytes", (r, j, k, v) -> j.recordKeys().queueBytes(whole(k, v)));
     }
 
     private static void relayLong(String name, LongSetter<RelayConfig.Builder> setter) {

@@ -34,6 +34,14 @@ class RelayServerConfigTest {
         p.put("wsvideo.viewTokens", "see");
         p.put("wsvideo.allowedOrigins", "https://Example.com, http://localhost:3000");
         p.put("wsvideo.publisherTakeover", "TRUE");
+        p.put("wsvideo.recordDir", "/var/recordings");
+        p.put("wsvideo.recordChannels", "news-.*");
+        p.put("wsvideo.recordOnRequest", "true");
+        p.put("wsvideo.recordMaxSeconds", "600");
+        p.put("wsvideo.recordMaxBytes", "100000000");
+        p.put("wsvideo.recordRetentionBytes", "5000000000");
+        p.put("wsvideo.recordRetentionSeconds", "86400");
+        p.put("wsvideo.recordQueueBytes", "4000000");
         p.put("unrelated.key", "ignored");
         assertThat(p.keySet()).containsAll(RelayServerConfig.keys().stream().map(k -> "wsvideo." + k).toList());
 
@@ -62,6 +70,29 @@ class RelayServerConfigTest {
         assertThat(c.viewTokens().matches("see")).isTrue();
         assertThat(c.allowedOrigins()).containsExactly("https://example.com", "http://localhost:3000");
         assertThat(c.relay().publisherTakeover()).isTrue();
+        assertThat(c.recording().dir()).isEqualTo(java.nio.file.Path.of("/var/recordings"));
+        assertThat(c.recording().channels().pattern()).isEqualTo("news-.*");
+        assertThat(c.recording().onRequest()).isTrue();
+        assertThat(c.recording().maxSeconds()).isEqualTo(600);
+        assertThat(c.recording().maxBytes()).isEqualTo(100_000_000);
+        assertThat(c.recording().retentionBytes()).isEqualTo(5_000_000_000L);
+        assertThat(c.recording().retentionSeconds()).isEqualTo(86400);
+        assertThat(c.recording().queueBytes()).isEqualTo(4_000_000);
+    }
+
+    @Test
+    void recordingIsOffWithoutARecordDirAndRecordKeysNeedOne() {
+        assertThat(RelayServerConfig.fromProperties(Map.of()).recording()).isNull();
+        assertThat(RelayServerConfig.fromProperties(Map.of("wsvideo.recordDir", "rec")).recording().channels()
+                .pattern()).isEqualTo(".*");
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.recordMaxSeconds", "60")))
+                .hasMessageContaining("wsvideo.recordDir must be set");
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.recordDir", "rec",
+                "wsvideo.recordChannels", "(")))
+                .hasMessageStartingWith("wsvideo.recordChannels");
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.recordDir", "rec",
+                "wsvideo.recordMaxBytes", "-1")))
+                .hasMessageStartingWith("wsvideo.recordMaxBytes must be >= 0");
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
+import io.wsvideo.relay.record.Recorder;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -65,6 +66,8 @@ public final class PublishEndpoint extends Endpoint {
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());
             return;
         }
+        Recorder.requested(hub, publisher, first(session.getRequestParameterMap().get(Recorder.REQUEST_PARAMETER)),
+                Guard.token(session), RemoteAddresses.of(session, endpointConfig));
         session.addMessageHandler(ByteBuffer.class, new MessageHandler.Whole<ByteBuffer>() {
             @Override
             public void onMessage(ByteBuffer message) {

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayRefusal;
+import io.wsvideo.relay.record.Recorder;
 import io.wsvideo.relay.server.AccessGuard;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -46,7 +47,9 @@ final class PublisherConnection extends Connection {
         } catch (RelayRefusal r) {
             LOG.info("publisher refused on {}: {}", channelName, r.getMessage());
             closeWith(r.closeCode(), r.getMessage());
+            return;
         }
+        Recorder.requested(relay.hub(), publisher, param(Recorder.REQUEST_PARAMETER), token(), address);
     }
 
     @Override
