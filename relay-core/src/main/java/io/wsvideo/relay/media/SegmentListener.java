@@ -49,4 +49,14 @@ public interface SegmentListener {
      */
     default void onBlock(long offset, int trackNumber, long timestampMillis, boolean keyframe) {
     }
+
+    /**
+     * One frame is complete: its track, key flag, presentation timestamp and where its payload lies. Reported
+     * once the frame's last byte has been fed (so the caller holds all of it), in container order: WebM frames
+     * when their SimpleBlock or BlockGroup ends; MP4 samples, described by a {@code moof} before their
+     * {@code mdat} arrives, in {@code traf} and sample order as soon as they and those before them are
+     * complete. Each track's frames come in decode order. Every frame lies after the init segment.
+     */
+    default void onFrame(MediaFrame frame) {
+    }
 }

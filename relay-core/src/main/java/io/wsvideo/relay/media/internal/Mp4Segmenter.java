@@ -32,6 +32,14 @@ public final class Mp4Segmenter implements ContainerParser {
     /** sample_depends_on value: the sample does not depend on others (an I picture). */
     static final int SAMPLE_DEPENDS_ON_NONE = 2;
 
+    /**
+     * Most samples one moof may declare, and most frames that may wait for their data. A trun without
+     * per-sample fields declares any number in 8 bytes; each is a frame to keep until its bytes arrive.
+     * MediaRecorder writes a few dozen per fragment; 60 fps video with 48 kHz AAC in 10 s fragments, about
+     * 1,100.
+     */
+    static final int MAX_FRAGMENT_SAMPLES = 1 << 14;
+
     /** Bytes of VisualSampleEntry and AudioSampleEntry (version 0) fields before their child boxes. */
     static final int VISUAL_SAMPLE_ENTRY_SIZE = 78;
     static final int AUDIO_SAMPLE_ENTRY_SIZE = 28;
@@ -57,6 +65,10 @@ public final class Mp4Segmenter implements ContainerParser {
     private int boxLength;
 
     private final Map<Integer, Track> tracksById = new LinkedHashMap<>();
+    /** Frames described by moofs whose data has not all arrived yet. */
+    private final PendingFrames pending = new PendingFrames();
+    /** Samples declared so far by the moof being parsed. */
+    private int fragmentSamples;
     private StreamInfo moovInfo;
     private StreamInfo info;
     private int primaryTrack = -1;
@@ -86,18 +98,20 @@ public final class Mp4Segmenter implements ContainerParser {
                         boxStart = pos;
                     }
                     pos++;
+                    pending.reportComplete(pos, listener);
                     if (header.add(buf.get(i++))) {
                         boxType = header.type();
                         onHeader();
                     }
                 }
                 case BUFFER -> {
-                    int n = (int) Math.min(remaining, to - i);
+                    int n = (int) Math.min(Math.min(remaining, to - i), untilNextFrameEnd());
                     buf.get(i, box, boxLength, n);
                     boxLength += n;
                     i += n;
                     pos += n;
                     remaining -= n;
+                    pending.reportComplete(pos, listener);
                     if (remaining == 0) {
                         byte[] whole = box;
                         box = null;
@@ -106,25 +120,37 @@ public final class Mp4Segmenter implements ContainerParser {
                             parseMoov(whole);
                         } else {
                             parseMoof(whole, pos - whole.length);
+                            pending.reportComplete(pos, listener);
                         }
                     }
                 }
                 case SKIP -> {
-                    int n = (int) Math.min(remaining, to - i);
+                    int n = (int) Math.min(Math.min(remaining, to - i), untilNextFrameEnd());
                     i += n;
                     pos += n;
                     remaining -= n;
+                    pending.reportComplete(pos, listener);
                     if (remaining == 0) {
                         nextBox();
                     }
                 }
                 case SKIP_TO_END -> {
-                    pos += to - i;
-                    i = to;
+                    int n = (int) Math.min(to - i, untilNextFrameEnd());
+                    pos += n;
+                    i += n;
+                    pending.reportComplete(pos, listener);
                 }
                 default -> throw new IllegalStateException(state.name());
             }
         }
+    }
+
+    /**
+     * Bytes to the end of the first frame still waiting for its data (at least 1): bulk states stop there, so
+     * it is reported at the same stream position however the stream was cut.
+     */
+    private long untilNextFrameEnd() {
+        return Math.max(1, pending.nextEnd() - pos);
     }
 
     private void nextBox() {
@@ -189,6 +215,7 @@ public final class Mp4Segmenter implements ContainerParser {
                 parseMoov(whole);
             } else if (hold) {
                 parseMoof(whole, boxStart);
+                pending.reportComplete(pos, listener);
             }
         } else {
             state = hold ? State.BUFFER : State.SKIP;
@@ -302,9 +329,11 @@ public final class Mp4Segmenter implements ContainerParser {
         TrackInfo.Kind kind = handler[0] == VIDE ? TrackInfo.Kind.VIDEO
                 : handler[0] == SOUN ? TrackInfo.Kind.AUDIO : TrackInfo.Kind.OTHER;
         String codecId = entry[1] < 0 ? null : fourcc(entry[0]);
-        String codec = null;
+        SampleEntry codec = new SampleEntry();
         int width = 0;
         int height = 0;
+        int sampleRate = 0;
+        int channels = 0;
         if (entry[1] >= 0 && kind != TrackInfo.Kind.OTHER) {
             int p = entry[1];
             int e = entry[2];
@@ -320,41 +349,60 @@ public final class Mp4Segmenter implements ContainerParser {
                 int version = u16(b, p + 8);
                 boxesFrom = p + AUDIO_SAMPLE_ENTRY_SIZE + (version == 1 ? 16 : version == 2 ? 36 : 0);
                 need(b, p, e, boxesFrom - p, entry[0]);
+                channels = u16(b, p + 16);
+                sampleRate = version == 2 ? 0 : (int) (u32(b, p + 24) >>> 16); // 16.16 fixed point
             }
-            codec = sampleEntryCodec(b, entry[0], boxesFrom, e, entry[3]);
+            codec = sampleEntry(b, entry[0], boxesFrom, e, entry[3]);
         }
-        t.info = new TrackInfo(t.id, kind, codecId, codec, width, height);
+        t.info = new TrackInfo(t.id, kind, codecId, codec.codec, width, height, codec.codec, sampleRate, channels,
+                codec.description);
         return t;
     }
 
-    private String sampleEntryCodec(ByteBuffer b, int entryType, int from, int to, int depth)
+    /** What a sample entry's configuration box says: the codec string and WebCodecs' description. */
+    private static final class SampleEntry {
+        String codec;
+        byte[] description;
+    }
+
+    private SampleEntry sampleEntry(ByteBuffer b, int entryType, int from, int to, int depth)
             throws MalformedStreamException {
+        SampleEntry found = new SampleEntry();
         if (entryType == OPUS) {
-            return "opus";
+            found.codec = "opus";
+        } else if (entryType == MP4A) {
+            found.codec = CodecStrings.aac(0x40, null);
         }
-        if (entryType == MP4A) {
-            return "mp4a.40.2";
-        }
-        String[] codec = {null};
         children(b, from, to, depth + 1, (type, p, e, d) -> {
-            if (codec[0] != null) {
+            if (found.description != null || found.codec != null && entryType != OPUS && entryType != MP4A) {
                 return;
             }
             if ((entryType == AVC1 || entryType == AVC3) && type == AVCC) {
-                codec[0] = CodecStrings.avc(fourcc(entryType), bytes(b, p, e), 0, e - p);
+                found.codec = CodecStrings.avc(fourcc(entryType), bytes(b, p, e), 0, e - p);
+                found.description = found.codec != null ? bytes(b, p, e) : null;
             } else if (entryType == VP09 && type == VPCC) {
-                codec[0] = p + 4 > e ? null : CodecStrings.vpcC(bytes(b, p + 4, e), 0, e - p - 4); // after FullBox version and flags
+                // After the FullBox version and flags.
+                found.codec = p + 4 > e ? null : CodecStrings.vpcC(bytes(b, p + 4, e), 0, e - p - 4);
             } else if (entryType == AV01 && type == AV1C) {
-                codec[0] = CodecStrings.av1(bytes(b, p, e), 0, e - p);
+                found.codec = CodecStrings.av1(bytes(b, p, e), 0, e - p);
+            } else if (entryType == OPUS && type == DOPS) {
+                found.description = CodecStrings.opusHead(bytes(b, p, e));
+            } else if (entryType == MP4A && type == ESDS && e - p > 4) {
+                Esds esds = Esds.parse(b, p + 4, e); // after the FullBox version and flags
+                if (esds != null) {
+                    found.codec = CodecStrings.aac(esds.objectTypeIndication(), esds.decoderSpecificInfo());
+                    found.description = esds.decoderSpecificInfo();
+                }
             }
         });
-        return codec[0];
+        return found;
     }
 
     // ---- moof ----
 
     private void parseMoof(byte[] held, long moofOffset) throws MalformedStreamException {
         ByteBuffer b = ByteBuffer.wrap(held);
+        fragmentSamples = 0;
         List<Fragment> fragments = new ArrayList<>();
         children(b, payload(b, 0), b.capacity(), 2, (type, payload, end, depth) -> {
             if (type == TRAF) {
@@ -397,13 +445,81 @@ public final class Mp4Segmenter implements ContainerParser {
             first = false;
             long next = base;
             long time = f.decodeTime;
+            // Without tfdt, a fragment's decode time continues where the track's previous one ended.
+            long frameTime = f.decodeTime >= 0 ? f.decodeTime : f.track.nextDecodeTime;
             for (Run r : f.runs) {
                 long offset = r.hasDataOffset ? base + r.dataOffset : next;
                 listener.onBlock(offset, f.track.id, time < 0 ? -1 : millis(time, f.track.timescale), r.sync);
+                frameTime = frames(b, f.track, r, moofOffset, offset, frameTime);
                 next = r.totalSize < 0 ? offset : offset + r.totalSize;
                 time = time < 0 || r.totalDuration < 0 ? -1 : time + r.totalDuration;
             }
+            f.track.nextDecodeTime = frameTime;
             previousDataEnd = next;
+        }
+    }
+
+    /**
+     * Queues each sample of a run as a frame, its data laid end to end from {@code offset}, to be reported once
+     * its bytes have arrived; returns the decode time after the run. A run whose sample sizes are unknown (no
+     * per-sample size, no default) has frames that cannot be found, and reports none.
+     */
+    private long frames(ByteBuffer b, Track track, Run r, long moofOffset, long offset, long decodeTime)
+            throws MalformedStreamException {
+        long moofEnd = moofOffset + b.capacity();
+        long dts = decodeTime;
+        long at = offset;
+        int record = r.recordSize;
+        for (int s = 0; s < r.count; s++) {
+            int q = r.table + s * record;
+            long duration = r.perDuration ? u32(b, q) : Math.max(r.defaultDuration, 0);
+            q += r.perDuration ? 4 : 0;
+            long size = r.perSize ? u32(b, q) : r.defaultSize;
+            q += r.perSize ? 4 : 0;
+            int flags = s == 0 && r.hasFirstSampleFlags ? r.firstSampleFlags : r.perFlags ? i32(b, q) : r.defaultFlags;
+            q += r.perFlags ? 4 : 0;
+            // Version 0 offsets are unsigned, version 1 signed (8.8.8.1).
+            long cto = !r.perCto ? 0 : r.version == 0 ? u32(b, q) : i32(b, q);
+            if (size >= 0) {
+                if (size > limits.maxElementBytes()) {
+                    throw invalid("sample of %d bytes in the moof at offset %d is over the limit of %d", size,
+                            moofOffset, limits.maxElementBytes());
+                }
+                if (at < moofOffset) {
+                    throw invalid("sample data at offset %d lies before its moof at offset %d", at, moofOffset);
+                }
+                // Sample data lies in an mdat, which is no larger than that either.
+                if (at + size - moofEnd > limits.maxElementBytes()) {
+                    throw invalid("sample data at offset %d lies too far past its moof at offset %d", at,
+                            moofOffset);
+                }
+                if (pending.size() == MAX_FRAGMENT_SAMPLES) {
+                    throw invalid("over %d samples wait for their data", MAX_FRAGMENT_SAMPLES);
+                }
+                pending.add(track.id, sync(flags), micros(dts + cto, track, moofOffset), at, (int) size);
+                at += size;
+            }
+            dts += duration;
+        }
+        return dts;
+    }
+
+    private static boolean sync(int sampleFlags) {
+        int dependsOn = sampleFlags >>> SAMPLE_DEPENDS_ON_SHIFT & 0x3;
+        return (sampleFlags & SAMPLE_IS_NON_SYNC_SAMPLE) == 0 || dependsOn == SAMPLE_DEPENDS_ON_NONE;
+    }
+
+    /** {@code time} in the track's timescale, in microseconds (rounded down). */
+    private static long micros(long time, Track track, long moofOffset) throws MalformedStreamException {
+        long timescale = track.timescale;
+        if (timescale <= 0) {
+            throw invalid("track %d has no timescale, so its samples have no time", track.id);
+        }
+        try {
+            return Math.addExact(Math.multiplyExact(Math.floorDiv(time, timescale), 1_000_000L),
+                    Math.floorMod(time, timescale) * 1_000_000L / timescale);
+        } catch (ArithmeticException e) {
+            throw invalid("sample time %d in the moof at offset %d is out of range", time, moofOffset);
         }
     }
 
@@ -499,18 +615,35 @@ public final class Mp4Segmenter implements ContainerParser {
         if (count == 0) {
             return null;
         }
-        int sampleFlags = f.hasDefaultFlags ? f.defaultFlags : f.track.hasTrex ? f.track.trexFlags : 0;
+        if (count > MAX_FRAGMENT_SAMPLES - fragmentSamples) {
+            throw invalid("moof declares over %d samples", MAX_FRAGMENT_SAMPLES);
+        }
+        fragmentSamples += (int) count;
+        int defaultFlags = f.hasDefaultFlags ? f.defaultFlags : f.track.hasTrex ? f.track.trexFlags : 0;
+        int sampleFlags = defaultFlags;
         if (hasFirstSampleFlags) {
             sampleFlags = firstSampleFlags;
         } else if (perFlags && count > 0) {
             sampleFlags = i32(b, at + (perDuration ? 4 : 0) + (perSize ? 4 : 0));
         }
-        int dependsOn = sampleFlags >>> SAMPLE_DEPENDS_ON_SHIFT & 0x3;
-        r.sync = ((sampleFlags & SAMPLE_IS_NON_SYNC_SAMPLE) == 0 || dependsOn == SAMPLE_DEPENDS_ON_NONE);
+        r.sync = sync(sampleFlags);
 
         long defaultDuration = f.defaultDuration >= 0 ? f.defaultDuration : f.track.hasTrex ? f.track.trexDuration
                 & 0xFFFFFFFFL : -1;
         long defaultSize = f.defaultSize >= 0 ? f.defaultSize : f.track.hasTrex ? f.track.trexSize & 0xFFFFFFFFL : -1;
+        r.version = u8(b, p);
+        r.count = (int) count;
+        r.table = at;
+        r.recordSize = record;
+        r.perDuration = perDuration;
+        r.perSize = perSize;
+        r.perFlags = perFlags;
+        r.perCto = perCto;
+        r.hasFirstSampleFlags = hasFirstSampleFlags;
+        r.firstSampleFlags = firstSampleFlags;
+        r.defaultFlags = defaultFlags;
+        r.defaultDuration = defaultDuration;
+        r.defaultSize = defaultSize;
         long duration = 0;
         long size = 0;
         for (long s = 0; (perDuration || perSize) && s < count; s++) {
@@ -582,6 +715,8 @@ public final class Mp4Segmenter implements ContainerParser {
         int trexDuration;
         int trexSize;
         int trexFlags;
+        /** Where the next fragment's decode time starts when it has no tfdt. */
+        long nextDecodeTime;
     }
 
     /** One traf. */
@@ -597,12 +732,25 @@ public final class Mp4Segmenter implements ContainerParser {
         final List<Run> runs = new ArrayList<>();
     }
 
-    /** One trun, reduced to what the events need. */
+    /** One trun: its totals, and where its sample table lies in the held moof with the defaults it falls back on. */
     private static final class Run {
         boolean hasDataOffset;
         long dataOffset;
         boolean sync;
         long totalDuration;
         long totalSize;
+        int version;
+        int count;
+        int table;
+        int recordSize;
+        boolean perDuration;
+        boolean perSize;
+        boolean perFlags;
+        boolean perCto;
+        boolean hasFirstSampleFlags;
+        int firstSampleFlags;
+        int defaultFlags;
+        long defaultDuration;
+        long defaultSize;
     }
 }

@@ -3,6 +3,7 @@ package io.wsvideo.relay.media.internal;
 import static io.wsvideo.relay.media.internal.Malformed.invalid;
 
 import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.MediaFrame;
 import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.SegmenterLimits;
 import io.wsvideo.relay.media.StreamInfo;
@@ -35,10 +36,13 @@ public final class WebmSegmenter implements ContainerParser {
     static final int TRACK_TYPE = 0x83;
     static final int CODEC_ID = 0x86;
     static final int CODEC_PRIVATE = 0x63A2;
+    static final int DEFAULT_DURATION = 0x23E383;
     static final int VIDEO = 0xE0;
     static final int AUDIO = 0xE1;
     static final int PIXEL_WIDTH = 0xB0;
     static final int PIXEL_HEIGHT = 0xBA;
+    static final int SAMPLING_FREQUENCY = 0xB5;
+    static final int CHANNELS = 0x9F;
     static final int CLUSTER = 0x1F43B675;
     static final int TIMESTAMP = 0xE7;
     static final int SILENT_TRACKS = 0x5854;
@@ -68,6 +72,18 @@ public final class WebmSegmenter implements ContainerParser {
     /** SimpleBlock flags bit: the block is a keyframe. */
     static final int SIMPLE_BLOCK_KEYFRAME = 0x80;
 
+    // Lacing, bits 1-2 of the block flags (RFC 9559 10.3).
+    static final int LACING_NONE = 0;
+    static final int LACING_XIPH = 1;
+    static final int LACING_FIXED = 2;
+    static final int LACING_EBML = 3;
+    /** A lace count is one byte: at most 256 frames per block. */
+    private static final int MAX_LACED_FRAMES = 256;
+
+    /** Matroska's defaults for an Audio element that omits them. */
+    static final double DEFAULT_SAMPLING_FREQUENCY = 8000.0;
+    static final int DEFAULT_CHANNELS = 1;
+
     /** EBMLMaxIDLength and EBMLMaxSizeLength defaults; WebM never raises them. */
     static final int MAX_ID_LENGTH = 4;
     static final int MAX_SIZE_LENGTH = 8;
@@ -81,7 +97,7 @@ public final class WebmSegmenter implements ContainerParser {
     private static final int PARENT_UNKNOWN = -2;
 
     private enum State {
-        ID, SIZE, LEAF, BLOCK_HEADER, SKIP
+        ID, SIZE, LEAF, BLOCK_HEADER, LACE, SKIP
     }
 
     private enum Action {
@@ -113,6 +129,24 @@ public final class WebmSegmenter implements ContainerParser {
     private int blockHeaderLength;
     private int blockTrackLength;
 
+    // The block whose header has been read: its frames, once its lacing (if any) has been read too.
+    private int blockTrackIndex;
+    private boolean blockKey;
+    private long blockMicros;
+    private int laceType;
+    /** Frames in the block; 0 while the lace count byte is still to come. */
+    private int laceCount;
+    /** Sizes of the frames before the last, as read so far. */
+    private final long[] laceSizes = new long[MAX_LACED_FRAMES];
+    private int laceRead;
+    private long laceXiph;
+    private int laceVarintLength;
+    private int laceVarintRead;
+    private long laceVarint;
+    /** The frame sizes of the SimpleBlock being read, reported when it ends; null otherwise. */
+    private long[] simpleBlockFrames;
+    private long simpleBlockFramesAt;
+
     // Open master elements, innermost last. End is exclusive; an unknown-size element inherits its
     // parent's end so it cannot outlive it.
     private int depth;
@@ -123,6 +157,8 @@ public final class WebmSegmenter implements ContainerParser {
     // Init segment.
     private long timestampScale = DEFAULT_TIMESTAMP_SCALE;
     private final List<TrackInfo> tracks = new ArrayList<>();
+    /** DefaultDuration in nanoseconds of each of {@link #tracks}, 0 if not given: spaces laced frames. */
+    private final long[] defaultDurations = new long[SegmenterLimits.MAX_TRACKS];
     private TrackBuilder track;
     private StreamInfo info;
     private int primaryTrack = -1;
@@ -139,6 +175,11 @@ public final class WebmSegmenter implements ContainerParser {
     private boolean groupHasReference;
     private int groupTrack;
     private long groupMillis;
+    // Its Block's frames: laced sizes, where the first starts, and the block's time.
+    private long[] groupFrameSizes;
+    private long groupFrameOffset;
+    private long groupMicros;
+    private int groupTrackIndex;
 
     public WebmSegmenter(SegmenterLimits limits, SegmentListener listener) {
         this.limits = limits;
@@ -227,13 +268,27 @@ public final class WebmSegmenter implements ContainerParser {
                     remaining--;
                     if (blockHeaderLength == blockTrackLength + 3) {
                         onBlockHeader();
-                        if (remaining == 0) {
-                            elementDone();
+                        if (laceType != LACING_NONE) {
+                            if (remaining == 0) {
+                                throw invalid("laced block at offset %d has no lace count", elementStart);
+                            }
+                            state = State.LACE;
                         } else {
-                            state = State.SKIP;
+                            long[] none = {};
+                            blockFrames(none, 0);
                         }
                     } else if (remaining == 0) {
                         throw invalid("block at offset %d is shorter than its header", elementStart);
+                    }
+                }
+                case LACE -> {
+                    int b = buf.get(i++) & 0xFF;
+                    pos++;
+                    remaining--;
+                    if (lace(b)) {
+                        blockFrames(laceSizes, laceCount - 1);
+                    } else if (remaining == 0) {
+                        throw invalid("lacing of the block at offset %d overruns the block", elementStart);
                     }
                 }
                 default -> throw new IllegalStateException(state.name());
@@ -328,13 +383,15 @@ public final class WebmSegmenter implements ContainerParser {
             case TRACKS:
                 return id == TRACK_ENTRY ? Action.DESCEND : Action.SKIP;
             case TRACK_ENTRY:
-                if (id == VIDEO) {
+                if (id == VIDEO || id == AUDIO) {
                     return Action.DESCEND;
                 }
                 return id == TRACK_NUMBER || id == TRACK_TYPE || id == CODEC_ID || id == CODEC_PRIVATE
-                        ? Action.LEAF : Action.SKIP;
+                        || id == DEFAULT_DURATION ? Action.LEAF : Action.SKIP;
             case VIDEO:
                 return id == PIXEL_WIDTH || id == PIXEL_HEIGHT ? Action.LEAF : Action.SKIP;
+            case AUDIO:
+                return id == SAMPLING_FREQUENCY || id == CHANNELS ? Action.LEAF : Action.SKIP;
             case CLUSTER:
                 return switch (id) {
                     case TIMESTAMP -> Action.LEAF;
@@ -375,12 +432,16 @@ public final class WebmSegmenter implements ContainerParser {
             case TRACK_TYPE:
             case CODEC_ID:
             case CODEC_PRIVATE:
+            case DEFAULT_DURATION:
             case VIDEO:
             case AUDIO:
                 return TRACK_ENTRY;
             case PIXEL_WIDTH:
             case PIXEL_HEIGHT:
                 return VIDEO;
+            case SAMPLING_FREQUENCY:
+            case CHANNELS:
+                return AUDIO;
             case TIMESTAMP:
             case SILENT_TRACKS:
             case POSITION:
@@ -446,6 +507,7 @@ public final class WebmSegmenter implements ContainerParser {
                 groupOffset = elementStart;
                 groupHasBlock = false;
                 groupHasReference = false;
+                groupFrameSizes = null;
             }
             default -> {
             }
@@ -464,6 +526,9 @@ public final class WebmSegmenter implements ContainerParser {
                 if (groupHasBlock) {
                     // A Block with no ReferenceBlock references nothing: it is a keyframe.
                     block(groupOffset, groupTrack, groupMillis, !groupHasReference);
+                    if (groupFrameSizes != null) {
+                        frames(groupTrackIndex, !groupHasReference, groupMicros, groupFrameOffset, groupFrameSizes);
+                    }
                 }
             }
             case TRACK_ENTRY -> finishTrack();
@@ -476,6 +541,12 @@ public final class WebmSegmenter implements ContainerParser {
     private void elementDone() throws MalformedStreamException {
         state = State.ID;
         idRead = 0;
+        if (simpleBlockFrames != null) {
+            // The SimpleBlock ended: its frames are complete.
+            long[] sizes = simpleBlockFrames;
+            simpleBlockFrames = null;
+            frames(blockTrackIndex, blockKey, blockMicros, simpleBlockFramesAt, sizes);
+        }
         while (depth > 0 && frameEnd[depth - 1] == pos) {
             pop();
         }
@@ -535,8 +606,13 @@ public final class WebmSegmenter implements ContainerParser {
         }
         TrackInfo.Kind kind = t.type == TRACK_TYPE_VIDEO ? TrackInfo.Kind.VIDEO
                 : t.type == TRACK_TYPE_AUDIO ? TrackInfo.Kind.AUDIO : TrackInfo.Kind.OTHER;
+        boolean video = kind == TrackInfo.Kind.VIDEO;
+        boolean audio = kind == TrackInfo.Kind.AUDIO;
+        defaultDurations[tracks.size()] = t.defaultDuration;
         tracks.add(new TrackInfo((int) t.number, kind, t.codecId, CodecStrings.matroska(t.codecId, t.codecPrivate),
-                kind == TrackInfo.Kind.VIDEO ? t.width : 0, kind == TrackInfo.Kind.VIDEO ? t.height : 0));
+                video ? t.width : 0, video ? t.height : 0, CodecStrings.webCodecsMatroska(t.codecId, t.codecPrivate),
+                audio ? (int) Math.min(Math.round(t.samplingFrequency), Integer.MAX_VALUE) : 0,
+                audio ? t.channels : 0, CodecStrings.matroskaDescription(t.codecId, t.codecPrivate)));
     }
 
     private void onLeaf() throws MalformedStreamException {
@@ -573,6 +649,15 @@ public final class WebmSegmenter implements ContainerParser {
             case CODEC_PRIVATE -> track.codecPrivate = Arrays.copyOf(leaf, leafLength);
             case PIXEL_WIDTH -> track.width = (int) Math.min(leafUnsigned(), Integer.MAX_VALUE);
             case PIXEL_HEIGHT -> track.height = (int) Math.min(leafUnsigned(), Integer.MAX_VALUE);
+            case DEFAULT_DURATION -> track.defaultDuration = Math.max(0, leafUnsigned());
+            case CHANNELS -> track.channels = (int) Math.min(leafUnsigned(), Integer.MAX_VALUE);
+            case SAMPLING_FREQUENCY -> {
+                double hz = leafLength == 4 ? Float.intBitsToFloat((int) leafUnsigned())
+                        : leafLength == 8 ? Double.longBitsToDouble(leafUnsigned()) : 0;
+                if (hz > 0 && hz < Integer.MAX_VALUE) { // NaN, infinities and nonsense keep the default
+                    track.samplingFrequency = hz;
+                }
+            }
             default -> throw new IllegalStateException(Integer.toHexString(id));
         }
     }
@@ -590,16 +675,24 @@ public final class WebmSegmenter implements ContainerParser {
         for (int k = 1; k < blockTrackLength; k++) {
             trackNumber = trackNumber << 8 | (blockHeader[k] & 0xFF);
         }
-        int number = findTrack(trackNumber);
+        blockTrackIndex = findTrack(trackNumber);
+        int number = tracks.get(blockTrackIndex).number();
         if (!clusterTimestampKnown) {
             throw invalid("block at offset %d comes before its Cluster's Timestamp", elementStart);
         }
         short relative = (short) ((blockHeader[blockTrackLength] & 0xFF) << 8
                 | (blockHeader[blockTrackLength + 1] & 0xFF));
         long ms = millis(clusterTimestamp + relative);
+        blockMicros = micros(clusterTimestamp + relative);
+        int flags = blockHeader[blockTrackLength + 2] & 0xFF;
+        laceType = flags >>> 1 & 0x3;
+        laceCount = 0;
+        laceRead = 0;
+        laceXiph = 0;
+        laceVarintRead = 0;
         if (id == SIMPLE_BLOCK) {
-            int flags = blockHeader[blockTrackLength + 2] & 0xFF;
-            block(elementStart, number, ms, (flags & SIMPLE_BLOCK_KEYFRAME) != 0);
+            blockKey = (flags & SIMPLE_BLOCK_KEYFRAME) != 0;
+            block(elementStart, number, ms, blockKey);
         } else if (!groupHasBlock) {
             groupHasBlock = true;
             groupTrack = number;
@@ -607,10 +700,113 @@ public final class WebmSegmenter implements ContainerParser {
         }
     }
 
+    /**
+     * Takes one byte of a block's lacing header (RFC 9559 10.4): the frame count less one, then the sizes of
+     * all frames but the last (Xiph: runs of 255 and a final byte; EBML: a varint, then signed varint
+     * differences; fixed-size: nothing). Returns true when the header is complete.
+     */
+    private boolean lace(int b) throws MalformedStreamException {
+        if (laceCount == 0) {
+            laceCount = b + 1;
+            if (laceType == LACING_FIXED) {
+                if (remaining % laceCount != 0) {
+                    throw invalid("fixed-size lacing of the block at offset %d does not divide its %d bytes",
+                            elementStart, remaining);
+                }
+                Arrays.fill(laceSizes, 0, laceCount - 1, remaining / laceCount);
+                return true;
+            }
+            return laceCount == 1;
+        }
+        if (laceType == LACING_XIPH) {
+            laceXiph += b;
+            if (b != 0xFF) {
+                laceSizes[laceRead++] = laceXiph;
+                laceXiph = 0;
+            }
+        } else {
+            if (laceVarintRead == 0) {
+                laceVarintLength = varintLength(b);
+                if (laceVarintLength == 0) {
+                    throw invalid("bad lace size in the block at offset %d", elementStart);
+                }
+                laceVarint = b & (0xFF >>> laceVarintLength);
+            } else {
+                laceVarint = laceVarint << 8 | b;
+            }
+            if (++laceVarintRead == laceVarintLength) {
+                laceVarintRead = 0;
+                long size = laceVarint;
+                if (laceRead > 0) { // a signed difference from the previous size
+                    size = laceSizes[laceRead - 1] + laceVarint - ((1L << (7 * laceVarintLength - 1)) - 1);
+                    if (size < 0) {
+                        throw invalid("negative lace size in the block at offset %d", elementStart);
+                    }
+                }
+                laceSizes[laceRead++] = size;
+            }
+        }
+        return laceRead == laceCount - 1;
+    }
+
+    /**
+     * The current block's frames are {@code sizes[0, n)} and then the rest of the block, starting here: keeps
+     * them to report when the SimpleBlock, or the BlockGroup, ends, and skips the payload.
+     */
+    private void blockFrames(long[] sizes, int n) throws MalformedStreamException {
+        long total = 0;
+        for (int k = 0; k < n; k++) {
+            total += sizes[k];
+            if (total > remaining) {
+                throw invalid("lace sizes of the block at offset %d overrun the block", elementStart);
+            }
+        }
+        long[] all = Arrays.copyOf(sizes, n + 1);
+        all[n] = remaining - total;
+        if (id == SIMPLE_BLOCK) {
+            simpleBlockFrames = all;
+            simpleBlockFramesAt = pos;
+        } else if (groupFrameSizes == null && tracks.get(blockTrackIndex).number() == groupTrack) {
+            groupFrameSizes = all;
+            groupFrameOffset = pos;
+            groupMicros = blockMicros;
+            groupTrackIndex = blockTrackIndex;
+        }
+        if (remaining == 0) {
+            elementDone();
+        } else {
+            state = State.SKIP;
+        }
+    }
+
+    /**
+     * Reports a block's frames, laid end to end from {@code offset}, once its last byte is in: the first at the
+     * block's time, each next one a DefaultDuration later when the track has one, else at the same time.
+     */
+    private void frames(int trackIndex, boolean key, long micros, long offset, long[] sizes)
+            throws MalformedStreamException {
+        int number = tracks.get(trackIndex).number();
+        long spacingNanos = defaultDurations[trackIndex];
+        long at = offset;
+        for (int k = 0; k < sizes.length; k++) {
+            long t = micros;
+            if (k > 0 && spacingNanos > 0) {
+                try {
+                    t = Math.addExact(micros, Math.multiplyExact(spacingNanos, k) / 1000);
+                } catch (ArithmeticException e) {
+                    throw invalid("DefaultDuration of track %d is out of range", number);
+                }
+            }
+            listener.onFrame(new MediaFrame(number, key, t, at, (int) sizes[k]));
+            at += sizes[k];
+        }
+    }
+
+    /** Index in {@link #tracks} of the track a block names. */
     private int findTrack(long trackNumber) throws MalformedStreamException {
-        for (TrackInfo t : tracks) {
-            if (t.number() == trackNumber) {
-                return t.number();
+        for (int i = 0; i < tracks.size(); i++) {
+            if (tracks.get(i).number() == trackNumber) {
+                return i;
             }
         }
         throw invalid("block at offset %d is for track %d, which Tracks does not declare", elementStart,
@@ -625,6 +821,15 @@ public final class WebmSegmenter implements ContainerParser {
             }
         }
         listener.onBlock(offset, trackNumber, ms, keyframe);
+    }
+
+    /** Timestamp ticks in microseconds: TimestampScale is in nanoseconds. */
+    private long micros(long ticks) throws MalformedStreamException {
+        try {
+            return Math.multiplyExact(ticks, timestampScale) / 1000;
+        } catch (ArithmeticException e) {
+            throw invalid("timestamp %d at offset %d is out of range", ticks, elementStart);
+        }
     }
 
     private long millis(long ticks) throws MalformedStreamException {
@@ -646,5 +851,8 @@ public final class WebmSegmenter implements ContainerParser {
         byte[] codecPrivate;
         int width;
         int height;
+        long defaultDuration;
+        double samplingFrequency = DEFAULT_SAMPLING_FREQUENCY;
+        int channels = DEFAULT_CHANNELS;
     }
 }

@@ -7,6 +7,7 @@ import io.wsvideo.relay.media.MalformedStreamException;
 import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.testing.Recording;
 import io.wsvideo.relay.testing.RetainedSize;
 import java.nio.ByteBuffer;
@@ -484,6 +485,7 @@ class SegmenterFuzzTest {
         long lastSegment = -1;
         long lastRap = -1;
         java.util.Set<Long> segments = new java.util.HashSet<>();
+        long lastFrameEnd = 0;
         for (int i = 0; i < lines.size(); i++) {
             String[] f = lines.get(i).split(" ");
             switch (f[0]) {
@@ -508,6 +510,19 @@ class SegmenterFuzzTest {
                     lastRap = at;
                 }
                 case "block" -> assertThat(inits).isOne();
+                case "frame" -> {
+                    assertThat(inits).isOne();
+                    String[] span = f[1].split("\\+");
+                    long at = Long.parseLong(span[0]);
+                    long end = at + Long.parseLong(span[1]);
+                    assertThat(at).as("frame in the current segment").isGreaterThanOrEqualTo(lastSegment)
+                            .isGreaterThanOrEqualTo(0);
+                    if (log.info.container() == StreamInfo.Container.WEBM) {
+                        // Reported once its block's header is read, before its payload: they follow each other.
+                        assertThat(at).as("WebM frames ascend").isGreaterThanOrEqualTo(lastFrameEnd);
+                        lastFrameEnd = end;
+                    }
+                }
                 case "error" -> assertThat(i).isEqualTo(lines.size() - 1);
                 default -> fail("unexpected event " + lines.get(i));
             }

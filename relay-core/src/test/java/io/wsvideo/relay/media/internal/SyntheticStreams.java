@@ -75,7 +75,8 @@ final class SyntheticStreams {
                     : Mp4.moof(f + 1, Mp4.traf(1, time, video, null), Mp4.traf(2, time * 48 / 90, 1 + r.nextInt(8),
                             Mp4.SYNC));
             out.writeBytes(moof);
-            int mdat = r.nextInt(3000);
+            // Samples are 100 bytes each from the moof's start: the mdat holds at least the 8 a traf may have.
+            int mdat = 800 + r.nextInt(2200);
             if (r.nextInt(5) == 0) {
                 out.writeBytes(Mp4.cat(Mp4.u32(1), "mdat".getBytes(), Mp4.u64(16 + mdat), new byte[mdat]));
             } else {
