@@ -1,12 +1,17 @@
 package io.wsvideo.relay;
 
-/** The WebSocket close codes the relay uses, with the situations that produce them. */
+/**
+ * The WebSocket close codes the relay uses (RFC 6455 section 7.4.1), with the situations that produce them:
+ * the one place they are defined. Transports pass them on unchanged.
+ */
 public final class CloseCodes {
 
     /** Normal end, for example the viewer or publisher said goodbye. */
     public static final int NORMAL = 1000;
     /** The server is shutting down. */
     public static final int GOING_AWAY = 1001;
+    /** A frame broke the WebSocket protocol (for example a client frame without a mask, RFC 6455 5.1). */
+    public static final int PROTOCOL_ERROR = 1002;
     /** The relay cannot accept this kind of data (a viewer sent media, an unsupported container). */
     public static final int UNSUPPORTED_DATA = 1003;
     /** The media is inconsistent with its type (bad EBML varint, absurd element size). */
