@@ -30,7 +30,8 @@ final class Pages {
             "/", "/index.html",
             "/stream", "/stream.html",
             "/watch", "/watch.html",
-            "/broadcast", "/broadcast.html");
+            "/broadcast", "/broadcast.html",
+            "/play", "/play.html");
 
     private Pages() {
     }
