@@ -25,6 +25,10 @@ class MseEngine {
     this.stalls = 0; // times playback ran out of data after it had started
     this.onWaiting = () => { if (video.currentTime > 0 && this.sb) this.stalls++; };
     video.addEventListener('waiting', this.onWaiting);
+    // A hidden page's <video> may be suspended and its timers throttled: on return, go straight back to
+    // the live edge instead of catching up over many seconds.
+    this.onVisibility = () => { if (!document.hidden) this.returned = true; };
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.timer = setInterval(() => this.keepLive(), 250);
   }
 
@@ -146,7 +150,9 @@ class MseEngine {
     // Never seek backwards (that shows frames again): a playhead past the end of what both tracks have
     // buffered (video ahead of audio) waits for data; one before the newest range jumps into it.
     const seekTo = Math.max(lastStart, end - target);
-    if ((this.seekToLive || v.currentTime < lastStart || error > 1.5) && seekTo > v.currentTime) {
+    const far = this.returned ? 0.25 : 1.5;
+    this.returned = false;
+    if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime) {
       v.currentTime = seekTo;
     } else if (Math.abs(error) > 0.05) {
       v.playbackRate = 1 + Math.max(-0.1, Math.min(0.1, error * 0.5));
@@ -192,6 +198,7 @@ class MseEngine {
   destroy() {
     clearInterval(this.timer);
     this.video.removeEventListener('waiting', this.onWaiting);
+    document.removeEventListener('visibilitychange', this.onVisibility);
     this.generation++;
     this.sb = null;
     const v = this.video;

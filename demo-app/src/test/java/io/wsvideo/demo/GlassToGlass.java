@@ -272,6 +272,34 @@ final class GlassToGlass {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
+    /** The viewer page's wall clock (ms), the scale of every sample. */
+    static double wallNow(ChromeDriver d) {
+        return ((Number) d.executeScript("return performance.timeOrigin + performance.now();")).doubleValue();
+    }
+
+    /**
+     * Latencies (ms) of the clock frames a probe ({@code probe}: a JavaScript expression for a LatencyProbe)
+     * saw presented at or after wall time {@code from}, once there are at least {@code count}.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Double> latenciesSince(ChromeDriver d, String probe, double from, int count, Duration limit)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            List<Object> fresh = (List<Object>) d.executeScript("return " + probe
+                    + ".samples.filter((s) => s[1] >= arguments[0]).map((s) => s[1] - s[0]);", from);
+            if (fresh.size() >= count) {
+                return fresh.stream().map(o -> ((Number) o).doubleValue()).toList();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + fresh.size() + " clock frames presented since " + from + " (wanted "
+                        + count + " within " + limit + "); player=" + d.executeScript(
+                                "return window.wsvideoPlayer ? JSON.stringify(window.wsvideoPlayer.stats()) : null;"));
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** Opens the watch page afresh and returns ms from navigation start to the first presented frame. */
     static double lateJoinMs(ChromeDriver viewer, String url, Duration limit) throws InterruptedException {
         viewer.get("about:blank");
