@@ -138,20 +138,18 @@ public final class Main implements Callable<Integer> {
 
     private RelayServer startServer(int p, JakartaRelayConfig config, SSLContext tls) throws Exception {
         RelayServer.Engine e;
-        NettyDemoServer.Options options;
+        RelayServer.Options options;
         try {
             e = RelayServer.Engine.named(engine);
-            NettyDemoServer.Options sys = NettyDemoServer.Options.fromSystem();
-            options = new NettyDemoServer.Options(nettyTransport == null ? sys.transport()
+            RelayServer.Options sys = RelayServer.Options.fromSystem();
+            options = new RelayServer.Options(nettyTransport == null ? sys.transport()
                     : io.wsvideo.relay.netty.NettyTransport.named(nettyTransport),
                     ioThreads == null ? sys.ioThreads() : ioThreads, sys.warmUp());
         } catch (IllegalArgumentException ex) {
-            throw new CommandLine.ParameterException(cli(), ex.getMessage());
+            throw new CommandLine.ParameterException(new CommandLine(this), ex.getMessage());
         }
         LOG.info("engine: {}", e == RelayServer.Engine.NETTY ? "netty (" + options.transport() + ")" : "tyrus");
-        return e == RelayServer.Engine.NETTY
-                ? NettyDemoServer.start(host, p, config, tls, socketSendBufferBytes, options)
-                : DemoServer.start(host, p, config, tls, socketSendBufferBytes);
+        return e.start(host, p, config, tls, socketSendBufferBytes, options);
     }
 
     /** The relay's settings from {@code --set}; a bad key or value stops the start-up, naming the key. */

@@ -32,20 +32,6 @@ import javax.net.ssl.SSLContext;
  */
 public final class NettyDemoServer implements RelayServer {
 
-    /**
-     * Netty-only settings: {@code --netty-transport} / {@code wsvideo.netty.transport}, {@code --io-threads} /
-     * {@code wsvideo.netty.ioThreads}, and whether to warm the send path before listening
-     * ({@code wsvideo.netty.warmUp}, default true: the first seconds of a large audience then run compiled code).
-     */
-    public record Options(NettyTransport transport, int ioThreads, boolean warmUp) {
-        /** From the system properties, with their defaults (auto, one thread per CPU, warm-up on). */
-        public static Options fromSystem() {
-            return new Options(NettyTransport.named(System.getProperty("wsvideo.netty.transport", "auto")),
-                    Integer.getInteger("wsvideo.netty.ioThreads", 0),
-                    !"false".equals(System.getProperty("wsvideo.netty.warmUp")));
-        }
-    }
-
     private final RelayHub hub;
     private final JakartaRelayConfig config;
     private final DemoMetrics metrics;
@@ -53,7 +39,7 @@ public final class NettyDemoServer implements RelayServer {
     private final DemoRecording recording;
 
     private NettyDemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes,
-                            Options options) throws InterruptedException, IOException {
+                            RelayServer.Options options) throws InterruptedException, IOException {
         this.config = config;
         this.hub = RelayHub.create(config.relay());
         try {
@@ -84,12 +70,12 @@ public final class NettyDemoServer implements RelayServer {
     /** Starts a plain http/ws demo server; port 0 picks a free port (see {@link #port()}). */
     public static NettyDemoServer start(String host, int port, JakartaRelayConfig config)
             throws InterruptedException, IOException {
-        return start(host, port, config, null, 0, Options.fromSystem());
+        return start(host, port, config, null, 0, RelayServer.Options.fromSystem());
     }
 
     /** As {@link DemoServer#start(String, int, JakartaRelayConfig, SSLContext, int)}, on Netty. */
     public static NettyDemoServer start(String host, int port, JakartaRelayConfig config, SSLContext tls,
-                                        int socketSendBufferBytes, Options options)
+                                        int socketSendBufferBytes, RelayServer.Options options)
             throws InterruptedException, IOException {
         return new NettyDemoServer(host, port, config, tls, socketSendBufferBytes, options);
     }
