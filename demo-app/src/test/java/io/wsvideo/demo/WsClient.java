@@ -37,8 +37,13 @@ final class WsClient implements WebSocket.Listener {
     private volatile WebSocket ws;
 
     static WsClient connect(String url) throws Exception {
+        return connect(HTTP, url);
+    }
+
+    /** Through a client of the caller's (e.g. one that trusts a test certificate, for wss). */
+    static WsClient connect(HttpClient http, String url) throws Exception {
         WsClient c = new WsClient();
-        c.ws = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+        c.ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create(url), c).get(15, TimeUnit.SECONDS);
         return c;
     }
