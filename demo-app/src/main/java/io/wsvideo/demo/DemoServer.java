@@ -53,7 +53,7 @@ public final class DemoServer implements RelayServer {
             hub.close();
             throw e;
         }
-        this.container = new Container(config.maxMessageBytes());
+        this.container = new Container(config);
         // Tyrus 2.2 bug: a new session arms its idle timer with the container default, 0, i.e. a task that runs
         // at once and closes the session if its timeout is positive by then. The publish endpoint sets 30 s in
         // onOpen, so under load a fresh publisher was sometimes closed "because of the idle timeout" within
@@ -156,11 +156,17 @@ public final class DemoServer implements RelayServer {
     /** Tyrus's server container without Tyrus's own HTTP server: Grizzly above hosts it. */
     private static final class Container extends TyrusServerContainer {
         private final TyrusWebSocketEngine engine;
+        private final WebSocketEngine guarded;
 
-        Container(int incomingBufferSize) {
+        Container(JakartaRelayConfig config) {
             super((java.util.Set<Class<?>>) null);
-            // Tyrus's own frame buffer must hold the largest message the relay accepts, plus framing.
-            this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(incomingBufferSize + 64).build();
+            int maxMessageBytes = config.maxMessageBytes();
+            // Tyrus's own frame buffer must hold the largest message the relay accepts, plus its frame header;
+            // FrameGuard refuses larger messages and hands Tyrus one frame at a time.
+            this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(maxMessageBytes + 64).build();
+            String publishPath = config.publishPath();
+            String publishPrefix = publishPath.substring(0, publishPath.indexOf('{'));
+            this.guarded = FrameGuard.guard(engine, publishPrefix, maxMessageBytes);
         }
 
         @Override
@@ -175,7 +181,7 @@ public final class DemoServer implements RelayServer {
 
         @Override
         public WebSocketEngine getWebSocketEngine() {
-            return engine;
+            return guarded;
         }
 
         @Override

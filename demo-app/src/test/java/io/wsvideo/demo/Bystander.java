@@ -3,6 +3,7 @@ package io.wsvideo.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.relay.StreamChecker;
+import io.wsvideo.relay.testing.RawWs;
 import io.wsvideo.relay.testing.Recording;
 import java.io.IOException;
 import java.net.URLEncoder;

@@ -1,6 +1,7 @@
 package io.wsvideo.demo;
 
 import io.wsvideo.relay.StreamChecker;
+import io.wsvideo.relay.testing.RawWs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

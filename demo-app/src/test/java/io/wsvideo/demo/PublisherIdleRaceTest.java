@@ -3,6 +3,7 @@ package io.wsvideo.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.testing.RawWs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

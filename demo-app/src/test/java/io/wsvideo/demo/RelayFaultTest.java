@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wsvideo.relay.ChannelStats;
 import io.wsvideo.relay.StreamChecker.Published;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.testing.RawWs;
 import io.wsvideo.relay.testing.Recording;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.wsvideo.it.Webapps.App;
+import io.wsvideo.relay.testing.RawWs;
 import io.wsvideo.relay.testing.Recording;
 import io.wsvideo.relay.testing.StreamAnalysis;
 import java.net.URI;
@@ -352,6 +353,121 @@ abstract class ContainerContract {
         for (WsClient c : open) {
             c.close();
         }
+    }
+
+    // ---- hostile clients: the same answer from every container ----------------------------------------
+
+    /** A raw WebSocket (frames a library would refuse to send) to {@code pathAndQuery} of {@code app}. */
+    RawWs raw(App app, String pathAndQuery) throws Exception {
+        URI u = URI.create(url(app, pathAndQuery));
+        RawWs ws = RawWs.open("127.0.0.1", u.getPort(), u.getRawPath() + "?" + u.getRawQuery(), Map.of());
+        assertThat(ws.statusCode()).as("handshake answer: %s", ws.status).isEqualTo(101);
+        return ws;
+    }
+
+    private static final String TOO_BIG = "message larger than " + Webapps.MAX_MESSAGE_BYTES + " bytes";
+
+    /**
+     * The issue-12 case: a 64 MiB binary message in one frame. The relay answers 1009 naming the limit as soon as
+     * the frame header says it is too big (or the limit is passed), long before the client has sent it all: the
+     * server does not hold the frame (a container that buffers whole frames would read 64 MiB or refuse it with
+     * its own code). The client sends through a small socket buffer, so what it has sent when the close arrives is
+     * what the server read plus the kernel's buffers.
+     */
+    @Test
+    void aPublisherMessageOverTheLimitInOneFrameIsClosedWith1009NamingTheLimitLongBeforeItEnds() throws Exception {
+        long claimed = 64L << 20;
+        RawWs p = raw(HOST, "/relay/publish/huge?token=" + Webapps.PUBLISH_TOKEN);
+        p.socket.setSendBufferSize(64 * 1024);
+        byte[] header = ByteBuffer.allocate(14).put((byte) 0x82).put((byte) 0xFF).putLong(claimed).putInt(0).array();
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        Thread writer = new Thread(() -> {
+            byte[] piece = new byte[64 * 1024];
+            try {
+                p.raw(header);
+                while (sent.get() < claimed) {
+                    p.raw(piece);
+                    sent.addAndGet(piece.length);
+                }
+            } catch (java.io.IOException e) {
+                // The server closed the connection: what it should do.
+            }
+        }, "oversized-writer");
+        writer.setDaemon(true);
+        writer.start();
+        try {
+            p.socket.setSoTimeout(30_000);
+            RawWs.Message closed = p.awaitClose();
+            long sentAtClose = sent.get();
+            System.out.printf("%s: a frame claiming 64 MiB: %s after %d KiB sent%n", getClass().getSimpleName(), closed,
+                    sentAtClose / 1024);
+            assertThat(closed.code()).as("close (%s)", closed).isEqualTo(1009);
+            assertThat(closed.reason()).isEqualTo(TOO_BIG);
+            assertThat(sentAtClose).as("bytes the client had sent when the close arrived")
+                    .isLessThan(Webapps.MAX_MESSAGE_BYTES + (16L << 20));
+        } finally {
+            p.abort();
+            writer.join(10_000);
+        }
+    }
+
+    @Test
+    void aPublisherMessageOverTheLimitInFragmentsIsClosedWith1009NamingTheLimit() throws Exception {
+        RawWs p = raw(HOST, "/relay/publish/fragments?token=" + Webapps.PUBLISH_TOKEN);
+        byte[] piece = new byte[32 * 1024];
+        try {
+            p.frame(false, RawWs.BINARY, piece, 0, piece.length, true);
+            for (int i = 1; i < 4 * Webapps.MAX_MESSAGE_BYTES / piece.length; i++) {
+                p.frame(false, 0, piece, 0, piece.length, true);
+            }
+        } catch (java.io.IOException e) {
+            // Closed mid-way, as it should be.
+        }
+        RawWs.Message closed = p.awaitClose();
+        p.close();
+        assertThat(closed.code()).as("close (%s)", closed).isEqualTo(1009);
+        assertThat(closed.reason()).isEqualTo(TOO_BIG);
+    }
+
+    @Test
+    void aViewerTextOverTheLimitIsClosedWith1009NamingTheLimitWholeOrInFragments() throws Exception {
+        String reason = "control message larger than 4096 characters";
+        RawWs whole = raw(HOST, "/relay/view/chatty?token=" + Webapps.VIEW_TOKEN);
+        assertThat(whole.read().text()).contains("\"type\"");
+        whole.sendText("x".repeat(5000));
+        RawWs.Message closed = whole.awaitClose();
+        whole.close();
+        assertThat(closed.code()).as("close (%s)", closed).isEqualTo(1009);
+        assertThat(closed.reason()).isEqualTo(reason);
+
+        RawWs fragments = raw(HOST, "/relay/view/chatty?token=" + Webapps.VIEW_TOKEN);
+        assertThat(fragments.read().text()).contains("\"type\"");
+        byte[] part = "y".repeat(2000).getBytes(StandardCharsets.US_ASCII);
+        try {
+            fragments.frame(false, RawWs.TEXT, part, 0, part.length, true);
+            fragments.frame(false, 0, part, 0, part.length, true);
+            fragments.frame(false, 0, part, 0, part.length, true);
+            fragments.frame(true, 0, part, 0, part.length, true);
+        } catch (java.io.IOException e) {
+            // Closed mid-way.
+        }
+        closed = fragments.awaitClose();
+        fragments.close();
+        assertThat(closed.code()).as("close (%s)", closed).isEqualTo(1009);
+        assertThat(closed.reason()).isEqualTo(reason);
+    }
+
+    /** RFC 6455 5.1: "a server MUST close the connection upon receiving a frame that is not masked" (1002). */
+    @Test
+    void anUnmaskedClientFrameIsAProtocolErrorClosedWith1002() throws Exception {
+        RawWs viewer = raw(HOST, "/relay/view/unmasked?token=" + Webapps.VIEW_TOKEN);
+        assertThat(viewer.read().text()).contains("\"type\"");
+        viewer.frame(true, RawWs.TEXT, new byte[] {'h', 'i'}, 0, 2, false);
+        viewer.socket.setSoTimeout(10_000);
+        RawWs.Message closed = viewer.awaitClose();
+        viewer.close();
+        System.out.printf("%s: an unmasked client frame: %s%n", getClass().getSimpleName(), closed);
+        assertThat(closed.code()).as("close (%s)", closed).isEqualTo(1002);
     }
 
     /** A path no endpoint (and nothing else in the app) serves. */

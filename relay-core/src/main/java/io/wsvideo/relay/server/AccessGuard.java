@@ -26,6 +26,17 @@ public final class AccessGuard {
     public static final String VIEWERS_MAY_NOT_SEND_MEDIA = "viewers may not send media";
     /** Largest text message a viewer may send (control messages are small JSON); larger closes with 1009. */
     public static final int MAX_VIEWER_TEXT_CHARS = 4096;
+    /**
+     * Largest frame or message, in bytes, an engine that reads whole frames (Tyrus, Netty) takes from a viewer:
+     * {@link #MAX_VIEWER_TEXT_CHARS} characters of up to 4 UTF-8 bytes each. Past it: 1009 and
+     * {@link #tooBig(int)} of it.
+     */
+    public static final int MAX_VIEWER_MESSAGE_BYTES = MAX_VIEWER_TEXT_CHARS * 4;
+
+    /** The reason of the 1009 close for a message (or frame) over {@code maxBytes}: it names the limit. */
+    public static String tooBig(int maxBytes) {
+        return "message larger than " + maxBytes + " bytes";
+    }
 
     private final RelayServerConfig config;
     // Open sessions per remote address; entries go when their count drops to 0.

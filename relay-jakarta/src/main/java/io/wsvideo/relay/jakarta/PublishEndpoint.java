@@ -5,6 +5,7 @@ import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
 import io.wsvideo.relay.record.Recorder;
+import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -68,25 +69,65 @@ public final class PublishEndpoint extends Endpoint {
         }
         Recorder.requested(hub, publisher, first(session.getRequestParameterMap().get(Recorder.REQUEST_PARAMETER)),
                 Guard.token(session), RemoteAddresses.of(session, endpointConfig));
-        session.addMessageHandler(ByteBuffer.class, new MessageHandler.Whole<ByteBuffer>() {
-            @Override
-            public void onMessage(ByteBuffer message) {
-                Publisher p = publisher;
-                if (message.remaining() > config.maxMessageBytes()) {
-                    // Not every container enforces setMaxBinaryMessageBufferSize for whole messages.
-                    SessionSink.closeSession(session, CloseCodes.MESSAGE_TOO_BIG, "message larger than "
-                            + config.maxMessageBytes() + " bytes");
-                    return;
+        session.addMessageHandler(ByteBuffer.class, new Messages(session));
+    }
+
+    /**
+     * Binary messages in parts, as the container reads them (a partial handler, so that the container collects
+     * nothing itself): each message is copied once into a buffer of its own, which the hub then keeps for every
+     * viewer, and a message that passes {@code maxMessageBytes} is refused with 1009 at the first part past it,
+     * in every container with the same reason. The container calls it for one session at a time.
+     */
+    private final class Messages implements MessageHandler.Partial<ByteBuffer> {
+        private final Session session;
+        private final int max = config.maxMessageBytes();
+        // The message received so far (null between messages), and whether this session was refused.
+        private ByteBuffer pending;
+        private boolean refused;
+
+        Messages(Session session) {
+            this.session = session;
+        }
+
+        @Override
+        public void onMessage(ByteBuffer part, boolean last) {
+            int have = pending == null ? 0 : pending.position();
+            if (refused || (long) have + part.remaining() > max) {
+                if (!refused) {
+                    refused = true;
+                    pending = null;
+                    SessionSink.closeSession(session, CloseCodes.MESSAGE_TOO_BIG, AccessGuard.tooBig(max));
                 }
-                if (p != null) {
-                    // Containers may reuse the buffer they hand us; the hub keeps the bytes for every
-                    // viewer, so copy once per chunk (never per viewer).
-                    ByteBuffer copy = ByteBuffer.allocate(message.remaining());
-                    copy.put(message).flip();
-                    p.onData(copy);
-                }
+                return;
             }
-        });
+            if (pending == null && last) {
+                // The whole message in one part (one frame, mostly): one exact copy. Containers may reuse the
+                // buffer they hand us.
+                deliver(ByteBuffer.allocate(part.remaining()).put(part).flip());
+                return;
+            }
+            if (pending == null) {
+                pending = ByteBuffer.allocate(Math.min(max, Math.max(64 * 1024, 2 * part.remaining())));
+            } else if (pending.remaining() < part.remaining()) {
+                int size = (int) Math.min(max, Math.max(2L * pending.capacity(), (long) have + part.remaining()));
+                pending = ByteBuffer.allocate(size).put(pending.flip());
+            }
+            pending.put(part);
+            if (last) {
+                ByteBuffer message = pending.flip();
+                pending = null;
+                // The hub keeps the buffer as long as the late-join cache does: no more than a quarter unused.
+                deliver(message.remaining() >= message.capacity() * 3 / 4 ? message
+                        : ByteBuffer.allocate(message.remaining()).put(message).flip());
+            }
+        }
+
+        private void deliver(ByteBuffer message) {
+            Publisher p = publisher;
+            if (p != null) {
+                p.onData(message);
+            }
+        }
     }
 
     @Override

@@ -64,21 +64,31 @@ public final class ViewEndpoint extends Endpoint {
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());
             return;
         }
-        session.addMessageHandler(ByteBuffer.class, new MessageHandler.Whole<ByteBuffer>() {
+        // Partial handlers: the container hands over each part as it arrives instead of collecting a whole
+        // message first, so a refusal comes at the first part past the limit, with the relay's own reason, and
+        // nothing past the limit is held (whole-message handlers get each container's own 1009 wording, or none).
+        session.addMessageHandler(ByteBuffer.class, new MessageHandler.Partial<ByteBuffer>() {
             @Override
-            public void onMessage(ByteBuffer message) {
+            public void onMessage(ByteBuffer part, boolean last) {
                 SessionSink.closeSession(session, CloseCodes.UNSUPPORTED_DATA, AccessGuard.VIEWERS_MAY_NOT_SEND_MEDIA);
             }
         });
-        session.addMessageHandler(String.class, new MessageHandler.Whole<String>() {
+        session.addMessageHandler(String.class, new MessageHandler.Partial<String>() {
+            // Characters of the text message being received so far; the container calls this handler for one
+            // session at a time.
+            private long chars;
+
             @Override
-            public void onMessage(String message) {
-                // Control messages from viewers are reserved; ignoring them keeps old pages working. Not every
-                // container enforces setMaxTextMessageBufferSize for whole messages (Tyrus takes anything up to
-                // its incoming buffer), so the limit is checked here too.
-                if (message.length() > MAX_VIEWER_TEXT_CHARS) {
+            public void onMessage(String part, boolean last) {
+                // Control messages from viewers are reserved and ignored (that keeps old pages working), but
+                // bounded.
+                chars += part.length();
+                if (chars > MAX_VIEWER_TEXT_CHARS) {
+                    chars = Long.MIN_VALUE; // refused once; the close is on its way
                     SessionSink.closeSession(session, CloseCodes.MESSAGE_TOO_BIG, "control message larger than "
                             + MAX_VIEWER_TEXT_CHARS + " characters");
+                } else if (last) {
+                    chars = 0;
                 }
             }
         });

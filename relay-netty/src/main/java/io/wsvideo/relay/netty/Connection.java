@@ -182,6 +182,12 @@ abstract class Connection extends ChannelInboundHandlerAdapter implements Peer {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * The reason of the 1009 close when the decoder refuses a frame over its limit: the same words the relay uses
+     * for a message over the limit in parts, and in every other engine.
+     */
+    abstract String tooBigReason();
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof CorruptedWebSocketFrameException e) {
@@ -189,7 +195,9 @@ abstract class Connection extends ChannelInboundHandlerAdapter implements Peer {
             // or message, bad UTF-8): its close code, and the decoder drops whatever the client sends after it.
             WebSocketCloseStatus status = e.closeStatus();
             LOG.debug("protocol error on {}: {} {}", ch, status, e.getMessage());
-            closeWith(status.code(), e.getMessage() != null ? e.getMessage() : status.reasonText());
+            String reason = status.code() == CloseCodes.MESSAGE_TOO_BIG ? tooBigReason()
+                    : e.getMessage() != null ? e.getMessage() : status.reasonText();
+            closeWith(status.code(), reason);
             return;
         }
         LOG.debug("connection error on {}", ch, cause);

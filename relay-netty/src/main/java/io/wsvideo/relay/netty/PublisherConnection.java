@@ -66,7 +66,7 @@ final class PublisherConnection extends Connection {
         int total = (inMessage ? partialLength : 0) + n;
         if (total > maxMessageBytes || total < 0) {
             partial = null;
-            closeWith(CloseCodes.MESSAGE_TOO_BIG, "message larger than " + maxMessageBytes + " bytes");
+            closeWith(CloseCodes.MESSAGE_TOO_BIG, tooBigReason());
             return;
         }
         if (start && frame.isFinalFragment()) {
@@ -114,5 +114,10 @@ final class PublisherConnection extends Connection {
         if (p != null) {
             p.close();
         }
+    }
+
+    @Override
+    String tooBigReason() {
+        return AccessGuard.tooBig(maxMessageBytes);
     }
 }

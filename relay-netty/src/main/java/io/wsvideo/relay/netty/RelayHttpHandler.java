@@ -54,7 +54,7 @@ final class RelayHttpHandler extends ChannelInboundHandlerAdapter {
         this.view = new PathTemplate(c.viewPath());
         this.publisherFrames = frames(c.maxMessageBytes());
         // Viewers send small control texts at most (bounded in characters by the connection).
-        this.viewerFrames = frames(AccessGuard.MAX_VIEWER_TEXT_CHARS * 4);
+        this.viewerFrames = frames(AccessGuard.MAX_VIEWER_MESSAGE_BYTES);
     }
 
     private static WebSocketDecoderConfig frames(int maxFramePayload) {

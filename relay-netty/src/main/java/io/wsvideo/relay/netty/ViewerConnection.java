@@ -105,7 +105,7 @@ final class ViewerConnection extends Connection implements ViewerSink {
                 ? textBytes > max && ((TextWebSocketFrame) frame).text().length() > max
                 : textBytes > max;
         if (tooBig) {
-            closeWith(CloseCodes.MESSAGE_TOO_BIG, "control message larger than " + max + " characters");
+            closeWith(CloseCodes.MESSAGE_TOO_BIG, tooBigReason());
         }
     }
 
@@ -178,5 +178,11 @@ final class ViewerConnection extends Connection implements ViewerSink {
         if (cb != null) {
             cb.completed(CLOSED);
         }
+    }
+
+    /** The decoder refuses a frame over {@link AccessGuard#MAX_VIEWER_MESSAGE_BYTES}, text or binary. */
+    @Override
+    String tooBigReason() {
+        return AccessGuard.tooBig(AccessGuard.MAX_VIEWER_MESSAGE_BYTES);
     }
 }

@@ -1,4 +1,4 @@
-package io.wsvideo.demo;
+package io.wsvideo.relay.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -18,23 +18,24 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * A WebSocket client on a plain socket, for abuse and fault tests: it can come from any loopback address
  * (127.0.0.2, ...), send frames a library would refuse to (unmasked, reserved opcodes, lying lengths), and
- * vanish without a close frame (a TCP reset), as a dead network does. Blocking, one thread per client.
+ * vanish without a close frame (a TCP reset), as a dead network does. Blocking, one thread per client. Shared by
+ * the abuse tests of every server (demo-app, relay-it).
  */
-final class RawWs implements AutoCloseable {
+public final class RawWs implements AutoCloseable {
 
-    static final int TEXT = 1;
-    static final int BINARY = 2;
-    static final int CLOSE = 8;
-    static final int PING = 9;
-    static final int PONG = 10;
+    public static final int TEXT = 1;
+    public static final int BINARY = 2;
+    public static final int CLOSE = 8;
+    public static final int PING = 9;
+    public static final int PONG = 10;
 
     /** One message from the server; {@code code} is set for a close (or -1 when the socket just ended). */
-    record Message(int opcode, byte[] payload, int code, String reason) {
-        String text() {
+    public record Message(int opcode, byte[] payload, int code, String reason) {
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
 
-        boolean isClose() {
+        public boolean isClose() {
             return opcode == CLOSE || opcode == -1;
         }
 
@@ -45,8 +46,8 @@ final class RawWs implements AutoCloseable {
         }
     }
 
-    final Socket socket;
-    final String status;
+    public final Socket socket;
+    public final String status;
     private final DataInputStream in;
     private final OutputStream out;
 
@@ -58,7 +59,7 @@ final class RawWs implements AutoCloseable {
     }
 
     /** Opens a WebSocket from {@code from} (a loopback address) and reads the handshake answer. */
-    static RawWs open(String from, int port, String path, Map<String, String> headers) throws IOException {
+    public static RawWs open(String from, int port, String path, Map<String, String> headers) throws IOException {
         Socket s = new Socket();
         s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
@@ -86,32 +87,32 @@ final class RawWs implements AutoCloseable {
         return new RawWs(s, status);
     }
 
-    static RawWs open(int port, String path) throws IOException {
+    public static RawWs open(int port, String path) throws IOException {
         return open("127.0.0.1", port, path, Map.of());
     }
 
     /** The HTTP status of the handshake answer, e.g. 101. */
-    int statusCode() {
+    public int statusCode() {
         String[] parts = status.split(" ");
         return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
     }
 
-    void send(int opcode, byte[] payload) throws IOException {
+    public void send(int opcode, byte[] payload) throws IOException {
         frame(true, opcode, payload, 0, payload.length, true);
     }
 
-    void sendBinary(ByteBuffer data) throws IOException {
+    public void sendBinary(ByteBuffer data) throws IOException {
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
         send(BINARY, b);
     }
 
-    void sendText(String text) throws IOException {
+    public void sendText(String text) throws IOException {
         send(TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes one frame; {@code masked = false} breaks RFC 6455 (clients must mask). */
-    synchronized void frame(boolean fin, int opcode, byte[] payload, int off, int len, boolean masked)
+    public synchronized void frame(boolean fin, int opcode, byte[] payload, int off, int len, boolean masked)
             throws IOException {
         ByteArrayOutputStream f = new ByteArrayOutputStream(len + 14);
         f.write((fin ? 0x80 : 0) | opcode);
@@ -139,13 +140,13 @@ final class RawWs implements AutoCloseable {
     }
 
     /** Writes raw bytes (a hand-made frame header, say). */
-    synchronized void raw(byte[] bytes) throws IOException {
+    public synchronized void raw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** Reads the next whole message (answering pings), or a close, or end of stream as opcode -1. */
-    Message read() throws IOException {
+    public Message read() throws IOException {
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         int messageOpcode = 0;
         while (true) {
@@ -209,7 +210,7 @@ final class RawWs implements AutoCloseable {
     }
 
     /** Reads until the server closes; returns the close (code -1 if the socket ended without one). */
-    Message awaitClose() throws IOException {
+    public Message awaitClose() throws IOException {
         while (true) {
             Message m = read();
             if (m.isClose()) {
@@ -219,7 +220,7 @@ final class RawWs implements AutoCloseable {
     }
 
     /** Vanishes: a TCP reset, no close frame, as when a network or a process dies. */
-    void abort() {
+    public void abort() {
         try {
             socket.setSoLinger(true, 0);
             socket.close();
