@@ -47,6 +47,11 @@ abstract class ContainerContract {
         return true;
     }
 
+    /** Whether {@link App#HOST} records (wsvideo.recordDir) and serves {@code /recordings}. */
+    boolean servesRecordings() {
+        return true;
+    }
+
     /** Why {@link App#BROKEN} failed to start, as the container reported it. */
     abstract String startupFailure(App app) throws Exception;
 
@@ -254,6 +259,42 @@ abstract class ContainerContract {
     }
 
     // ---- the host application is untouched -----------------------------------------------------------
+
+    @Test
+    void withARecordDirTheBroadcastIsRecordedAndServedWithRangesBehindTheViewToken() throws Exception {
+        assumeThat(servesRecordings()).as(getClass().getSimpleName() + " serves /recordings").isTrue();
+        Recording rec = Recording.load("webm-vp8-opus");
+        String channel = "rec" + Long.toHexString(System.nanoTime());
+        WsClient viewer = viewer(HOST, channel, Webapps.VIEW_TOKEN);
+        WsClient publisher = publisher(HOST, channel, rec.mime(), Webapps.PUBLISH_TOKEN);
+        publishAll(publisher, rec.chunks());
+        WsClient.await(() -> viewer.bytes().length >= rec.bytes().length, "the viewer got the whole stream");
+        publisher.close();
+        String list = "/recordings?channel=" + channel + "&token=" + Webapps.VIEW_TOKEN;
+        WsClient.await(() -> {
+            try {
+                return get(HOST, list).body().contains("\"recording\":false");
+            } catch (Exception e) {
+                return false;
+            }
+        }, "the recording of " + channel + " is complete");
+        String json = get(HOST, list).body();
+        assertThat(json).contains("\"channel\":\"" + channel + "\"", "\"codec\":\"vp8,opus\"", "\"duration\":3.9");
+        String name = json.replaceFirst("(?s).*?\"name\":\"([^\"]+)\".*", "$1");
+
+        HttpResponse<byte[]> part = http.send(HttpRequest.newBuilder(URI.create(url(HOST, "/recordings/" + name)))
+                .header("Range", "bytes=0-99").header("Authorization", "Bearer " + Webapps.VIEW_TOKEN).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(part.headers().firstValue("Content-Type")).hasValue("video/webm");
+        assertThat(part.headers().firstValue("Accept-Ranges")).hasValue("bytes");
+        assertThat(part.headers().firstValue("Content-Range").orElseThrow()).startsWith("bytes 0-99/");
+        assertThat(part.body()).hasSize(100).startsWith(0x1A, 0x45, 0xDF, 0xA3);
+        assertThat(get(HOST, "/recordings/" + name).statusCode()).isEqualTo(401);
+        assertThat(get(HOST, "/recordings?token=wrong").statusCode()).isEqualTo(403);
+        assertThat(get(HOST, "/recordings/..%2F..%2Fetc%2Fpasswd?token=" + Webapps.VIEW_TOKEN).statusCode())
+                .isIn(400, 404, 500);
+    }
 
     @Test
     void theHostApplicationsOwnServletStillWorks() throws Exception {

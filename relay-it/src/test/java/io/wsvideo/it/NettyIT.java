@@ -65,6 +65,12 @@ class NettyIT extends ContainerContract {
         return false;
     }
 
+    /** NettyRelayServer alone starts no recorder, and the Netty demo does not serve /recordings yet. */
+    @Override
+    boolean servesRecordings() {
+        return false;
+    }
+
     @Override
     String startupFailure(App app) {
         assumeThat(false).as("relay-netty has no webapps to fail").isTrue();

@@ -45,6 +45,9 @@ final class Webapps {
     static final String ALLOWED_ORIGIN = "http://allowed.example";
     static final int MAX_MESSAGE_BYTES = 256 * 1024;
     static final int MAX_SESSIONS_PER_ADDRESS = 2;
+    /** Where {@link App#HOST} records (wsvideo.recordDir): one folder per test JVM. */
+    static final String RECORD_DIR = Paths.get(System.getProperty("java.io.tmpdir"),
+            "wsvideo-it-recordings-" + ProcessHandle.current().pid()).toString();
     /** The token in the README's programmatic example. */
     static final String PROGRAMMATIC_TOKEN = "change-me";
 
@@ -60,6 +63,7 @@ final class Webapps {
                 p.put("wsvideo.viewTokens", VIEW_TOKEN);
                 p.put("wsvideo.allowedOrigins", ALLOWED_ORIGIN);
                 p.put("wsvideo.maxMessageBytes", Integer.toString(MAX_MESSAGE_BYTES));
+                p.put("wsvideo.recordDir", RECORD_DIR);
             }
             case LIMITED -> p.put("wsvideo.maxSessionsPerRemoteAddress", Integer.toString(MAX_SESSIONS_PER_ADDRESS));
             case PROGRAMMATIC, DISABLED -> p.put("wsvideo.enabled", "false");

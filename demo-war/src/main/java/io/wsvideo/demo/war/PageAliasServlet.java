@@ -6,7 +6,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
-/** Serves {@code /stream}, {@code /watch}, {@code /broadcast} as their {@code .html} pages, like the standalone demo. */
+/**
+ * Serves {@code /stream}, {@code /watch}, {@code /broadcast}, {@code /play} as their {@code .html} pages, like the
+ * standalone demo.
+ */
 public final class PageAliasServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;

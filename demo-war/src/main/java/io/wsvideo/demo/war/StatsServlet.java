@@ -2,6 +2,7 @@ package io.wsvideo.demo.war;
 
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.jakarta.RelayContextListener;
+import io.wsvideo.relay.record.Recorder;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -21,7 +22,11 @@ public final class StatsServlet extends HttpServlet {
             return;
         }
         boolean viewers = "true".equals(req.getParameter("viewers"));
-        byte[] body = ((RelayHub) hub).stats(viewers).toJson(viewers).getBytes(StandardCharsets.UTF_8);
+        String json = ((RelayHub) hub).stats(viewers).toJson(viewers);
+        if (getServletContext().getAttribute(RelayContextListener.RECORDER_ATTRIBUTE) instanceof Recorder r) {
+            json = json.substring(0, json.length() - 1) + ",\"recorder\":" + r.stats().toJson() + "}";
+        }
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
         resp.setContentType("application/json");
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(body.length);
