@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One named channel: at most one publisher and its {@link PublishedStream}, and the channel's views with
- * their viewers ({@link ByteView} for every viewer today).
+ * their viewers ({@link ByteView}, {@link FrameView}).
  *
  * <p>Every change of who is connected and every published chunk is handled under {@link #lock}, so a
  * viewer's queue receives the stream description, the init segment, the cached media and the live media in
@@ -28,10 +28,12 @@ final class Channel {
     private final RelayHub hub;
     final Object lock = new Object();
     final Counters counters = new Counters();
-    /** The container bytes as published: what {@link RelayHub#openViewer} viewers watch. */
+    /** The container bytes as published: what {@link RelayHub#openViewer} viewers watch by default. */
     final ByteView bytes = new ByteView(this);
+    /** The frames each chunk completes, for {@link ViewFormat#FRAMES} viewers (WebCodecs players). */
+    final FrameView frames = new FrameView(this);
     /** Every view, for what concerns all viewers: chunks, stream ends, sweeps, closes, stats. */
-    private final View[] views = {bytes};
+    private final View[] views = {bytes, frames};
     /** See {@link #borrowKicks()}. */
     private final AtomicReference<ViewerQueue[]> spareKicks = new AtomicReference<>();
 
@@ -59,6 +61,10 @@ final class Channel {
             stream = new PublishedStream(name, counters.publishersOpened, p.mimeHint, hub.config());
             return old;
         }
+    }
+
+    RelayConfig config() {
+        return hub.config();
     }
 
     boolean hasPublisher() {

@@ -14,6 +14,11 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** The relay cannot accept this kind of data (a viewer sent media, an unsupported container). */
     public static final int UNSUPPORTED_DATA = 1003;
+    /**
+     * A frame viewer ({@code format=frames}) of a stream the relay cannot split into frames (a container it
+     * does not parse, passed through as bytes): watch it with {@code format=bytes}.
+     */
+    public static final int FRAMES_UNSUPPORTED = UNSUPPORTED_DATA;
     /** The media is inconsistent with its type (bad EBML varint, absurd element size). */
     public static final int INVALID_PAYLOAD = 1007;
     /** Refused by policy: channel busy, bad token, bad channel name, too slow, taken over. */

@@ -2,6 +2,7 @@ package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.media.TrackInfo;
+import java.util.Base64;
 import java.util.List;
 
 /** The JSON control messages viewers get (the protocol in README.md): stream, waiting, ended, skip. */
@@ -53,5 +54,44 @@ final class ControlMessages {
             b.append('}');
         }
         return Message.control(b.append("]}").toString(), nowNanos);
+    }
+
+    /**
+     * Describes a new stream to a frame viewer: its audio and video tracks, in the order the frames' track
+     * index counts them, with what WebCodecs' decoder configuration takes (codec string, picture size or sample
+     * rate and channels, and the decoder configuration record as base64 {@code description}).
+     */
+    static Message frameStream(String channel, long streamId, StreamInfo info, List<TrackInfo> tracks,
+            long nowNanos) {
+        boolean playable = !tracks.isEmpty();
+        StringBuilder t = new StringBuilder();
+        for (int i = 0; i < tracks.size(); i++) {
+            TrackInfo track = tracks.get(i);
+            playable &= track.codec() != null;
+            t.append(i == 0 ? "" : ",").append("{\"number\":").append(track.number())
+                    .append(",\"kind\":").append(Json.quote(track.kind().name().toLowerCase()))
+                    .append(",\"codec\":").append(track.codec() == null ? "null" : Json.quote(track.codec()));
+            if (track.kind() == TrackInfo.Kind.VIDEO) {
+                t.append(",\"width\":").append(track.width()).append(",\"height\":").append(track.height());
+            } else {
+                t.append(",\"sampleRate\":").append(track.sampleRate())
+                        .append(",\"numberOfChannels\":").append(track.numberOfChannels());
+            }
+            byte[] description = track.description();
+            if (description != null) {
+                t.append(",\"description\":\"").append(Base64.getEncoder().encodeToString(description))
+                        .append('"');
+            }
+            t.append('}');
+        }
+        StringBuilder b = new StringBuilder("{\"type\":\"stream\",\"format\":\"frames\",\"channel\":")
+                .append(Json.quote(channel)).append(",\"streamId\":").append(streamId)
+                .append(",\"container\":").append(Json.quote(info.container().name().toLowerCase()))
+                .append(",\"playable\":").append(playable);
+        if (!playable) {
+            b.append(",\"reason\":").append(Json.quote(tracks.isEmpty() ? "stream has no audio or video track"
+                    : "no WebCodecs codec string for a track"));
+        }
+        return Message.control(b.append(",\"tracks\":[").append(t).append("]}").toString(), nowNanos);
     }
 }

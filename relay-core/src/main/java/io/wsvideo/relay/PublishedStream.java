@@ -1,6 +1,7 @@
 package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.MediaFrame;
 import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
@@ -133,5 +134,15 @@ final class PublishedStream implements SegmentListener {
     @Override
     public void onRandomAccessPoint(long segmentOffset) {
         events.add(new SegmentEvent.RandomAccessPoint(segmentOffset));
+    }
+
+    @Override
+    public void onFrame(MediaFrame frame) {
+        events.add(new SegmentEvent.Frame(frame));
+    }
+
+    /** See {@link Segmenter#framesFrom()}: the bytes a frame still to come may start at. */
+    long framesFrom() {
+        return segmenter.framesFrom();
     }
 }

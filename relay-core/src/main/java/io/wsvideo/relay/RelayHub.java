@@ -148,7 +148,19 @@ public final class RelayHub implements AutoCloseable {
      * @throws RelayRefusal bad channel name, too many channels or viewers
      */
     public Viewer openViewer(String channel, ViewerSink sink) throws RelayRefusal {
+        return openViewer(channel, sink, ViewFormat.BYTES);
+    }
+
+    /**
+     * Adds a viewer of the channel's bytes or of its frames ({@link ViewFormat}); it waits if nobody publishes
+     * yet. A frame viewer of a stream the relay cannot split into frames is closed with
+     * {@link CloseCodes#FRAMES_UNSUPPORTED}.
+     *
+     * @throws RelayRefusal bad channel name, too many channels or viewers
+     */
+    public Viewer openViewer(String channel, ViewerSink sink, ViewFormat format) throws RelayRefusal {
         Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(format, "format");
         checkName(channel);
         ViewerQueue q;
         Actions actions;
@@ -160,7 +172,8 @@ public final class RelayHub implements AutoCloseable {
                 dropIfEmptyLocked(ch);
                 throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many viewers on channel " + channel);
             }
-            q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch, ch.bytes, this);
+            q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch,
+                    format == ViewFormat.FRAMES ? ch.frames : ch.bytes, this);
             actions = new Actions(ch);
             first = ch.addViewer(q, actions);
         }

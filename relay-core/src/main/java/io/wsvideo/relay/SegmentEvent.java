@@ -1,5 +1,7 @@
 package io.wsvideo.relay;
 
+import io.wsvideo.relay.media.MediaFrame;
+
 /**
  * What the segmenter reported while one chunk was fed. The channel collects a chunk's events and handles
  * them once the whole chunk is known, so a view sees the chunk and everything it revealed together.
@@ -17,5 +19,9 @@ sealed interface SegmentEvent {
 
     /** The segment that starts here opens with a keyframe: a decoder can start at it. */
     record RandomAccessPoint(long segmentOffset) implements SegmentEvent {
+    }
+
+    /** A frame is complete: all its bytes are in this chunk or before ({@link FrameView} sends it). */
+    record Frame(MediaFrame frame) implements SegmentEvent {
     }
 }

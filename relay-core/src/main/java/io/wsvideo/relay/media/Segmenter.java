@@ -100,6 +100,15 @@ public final class Segmenter {
         return bytesFed;
     }
 
+    /**
+     * No frame reported from now on starts before this stream offset: a caller that builds frames from the
+     * chunks it was fed needs to keep only the bytes from here on (a frame's start may lie in an earlier
+     * chunk than its end). The bytes fed so far, for a stream that has no frames (pass-through, not sniffed).
+     */
+    public long framesFrom() {
+        return parser != null ? parser.framesFrom() : bytesFed;
+    }
+
     /** What the init segment says; null until it is complete. */
     public StreamInfo info() {
         return parser != null ? parser.info() : passthroughInfo;

@@ -57,6 +57,19 @@ class FramesMatchFfprobeTest {
         }
     }
 
+    /** One byte at a time, framesFrom() never passes the start of a frame still to be reported. */
+    @ParameterizedTest
+    @MethodSource("names")
+    void framesFromHoldsByteByByte(String name) throws Exception {
+        Recording r = Recording.load(name);
+        byte[] all = r.bytes();
+        List<ByteBuffer> bytes = new ArrayList<>(all.length);
+        for (int i = 0; i < all.length; i++) {
+            bytes.add(ByteBuffer.wrap(all, i, 1));
+        }
+        assertThat(collect(r, bytes).frames).hasSameSizeAs(collect(r).frames);
+    }
+
     @ParameterizedTest
     @CsvSource({
         "webm-vp8-opus, vp8",
@@ -89,10 +102,16 @@ class FramesMatchFfprobeTest {
 
     /** Feeds the recording chunk by chunk, as it was published. */
     private static Collected collect(Recording r) throws MalformedStreamException {
+        return collect(r, r.chunks());
+    }
+
+    /** Feeds the recording in these chunks. */
+    private static Collected collect(Recording r, List<ByteBuffer> chunks) throws MalformedStreamException {
         List<MediaFrame> frames = new ArrayList<>();
         StreamInfo[] info = {null};
         long[] initEnd = {-1};
         long[] fed = {0};
+        long[] floor = {0};
         Segmenter s = Segmenter.create(r.mime(), SegmenterLimits.defaults(), new SegmentListener() {
             @Override
             public void onInitSegment(long endOffset, StreamInfo i) {
@@ -107,12 +126,16 @@ class FramesMatchFfprobeTest {
             @Override
             public void onFrame(MediaFrame frame) {
                 assertThat(frame.end()).as("a frame is reported once complete").isLessThanOrEqualTo(fed[0]);
+                assertThat(frame.offset()).as("a frame starts at or after framesFrom() before its chunk")
+                        .isGreaterThanOrEqualTo(floor[0]);
                 frames.add(frame);
             }
         });
-        for (ByteBuffer chunk : r.chunks()) {
+        for (ByteBuffer chunk : chunks) {
             fed[0] += chunk.remaining();
             s.feed(chunk);
+            assertThat(s.framesFrom()).isBetween(floor[0], fed[0]);
+            floor[0] = s.framesFrom();
         }
         assertThat(info[0]).isNotNull();
         return new Collected(info[0], initEnd[0], frames);

@@ -16,4 +16,7 @@ public interface ContainerParser {
 
     /** Null until the init segment is complete. */
     StreamInfo info();
+
+    /** See {@link io.wsvideo.relay.media.Segmenter#framesFrom()}. */
+    long framesFrom();
 }

@@ -89,6 +89,13 @@ public final class Mp4Segmenter implements ContainerParser {
     }
 
     @Override
+    public long framesFrom() {
+        // A moof being read may describe data inside itself; frames waiting for data lie where they lie.
+        long from = state == State.BUFFER || state == State.HEADER && header.started() ? boxStart : pos;
+        return Math.min(from, pending.lowestOffset());
+    }
+
+    @Override
     public void feed(ByteBuffer buf, int from, int to) throws MalformedStreamException {
         int i = from;
         while (i < to) {

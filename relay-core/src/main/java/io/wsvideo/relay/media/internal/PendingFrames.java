@@ -37,6 +37,15 @@ final class PendingFrames {
         lengths[at] = length;
     }
 
+    /** Where the frame that starts first starts; {@link Long#MAX_VALUE} when none waits. */
+    long lowestOffset() {
+        long lowest = Long.MAX_VALUE;
+        for (int k = 0; k < size; k++) {
+            lowest = Math.min(lowest, offsets[(head + k) % offsets.length]);
+        }
+        return lowest;
+    }
+
     /** Where the first frame ends; {@link Long#MAX_VALUE} when none waits. */
     long nextEnd() {
         return size == 0 ? Long.MAX_VALUE : offsets[head] + lengths[head];

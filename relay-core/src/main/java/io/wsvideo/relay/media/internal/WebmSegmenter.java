@@ -192,6 +192,19 @@ public final class WebmSegmenter implements ContainerParser {
     }
 
     @Override
+    public long framesFrom() {
+        // Frames not found yet start after what was read; found ones wait for their block or group to end.
+        long from = pos;
+        if (groupFrameSizes != null && isOpen(BLOCK_GROUP)) {
+            from = Math.min(from, groupFrameOffset);
+        }
+        if (simpleBlockFrames != null) {
+            from = Math.min(from, simpleBlockFramesAt);
+        }
+        return from;
+    }
+
+    @Override
     public void feed(ByteBuffer buf, int from, int to) throws MalformedStreamException {
         int i = from;
         while (i < to) {

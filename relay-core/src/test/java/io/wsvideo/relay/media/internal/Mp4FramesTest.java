@@ -68,6 +68,7 @@ class Mp4FramesTest {
     static List<F> frames(byte[] stream) {
         EventLog log = Feeding.assertSplitInvariant(MP4, stream);
         assertThat(log.failure).as("failure").isNull();
+        WebmFramesTest.assertFramesFromHolds(MP4, stream);
         return WebmFramesTest.parse(log);
     }
 
@@ -192,6 +193,7 @@ class Mp4FramesTest {
 
         EventLog log = Feeding.assertSplitInvariant(MP4, stream);
         assertThat(log.failure).isNull();
+        WebmFramesTest.assertFramesFromHolds(MP4, stream);
         List<F> frames = WebmFramesTest.parse(log);
         assertThat(frames).extracting(F::offset).containsExactly(copyAt, copyAt + 6, copyAt + moof.length + 8,
                 copyAt + moof.length + 14);

@@ -4,6 +4,12 @@ import static io.wsvideo.relay.media.internal.Ebml.*;
 import static io.wsvideo.relay.media.internal.WebmSegmenter.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.media.MediaFrame;
+import io.wsvideo.relay.media.SegmentListener;
+import io.wsvideo.relay.media.Segmenter;
+import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.media.TrackInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,7 +49,42 @@ class WebmFramesTest {
     static List<F> frames(byte[] stream) {
         EventLog log = Feeding.assertSplitInvariant(WEBM, stream);
         assertThat(log.failure).as("failure").isNull();
+        assertFramesFromHolds(WEBM, stream);
         return parse(log);
+    }
+
+    /**
+     * Fed a byte at a time, {@link Segmenter#framesFrom()} never goes back, never passes the bytes fed, and no
+     * frame reported later starts before it: a caller may drop the bytes before it.
+     */
+    static void assertFramesFromHolds(String mime, byte[] stream) {
+        long[] floor = {0};
+        List<MediaFrame> seen = new ArrayList<>();
+        Segmenter s = Segmenter.create(mime, SegmenterLimits.defaults(), new SegmentListener() {
+            @Override
+            public void onInitSegment(long endOffset, StreamInfo info) {
+            }
+
+            @Override
+            public void onRandomAccessPoint(long segmentOffset) {
+            }
+
+            @Override
+            public void onFrame(MediaFrame frame) {
+                assertThat(frame.offset()).as("frame start against framesFrom").isGreaterThanOrEqualTo(floor[0]);
+                seen.add(frame);
+            }
+        });
+        try {
+            for (int i = 0; i < stream.length; i++) {
+                s.feed(ByteBuffer.wrap(stream, i, 1));
+                assertThat(s.framesFrom()).isBetween(floor[0], i + 1L);
+                floor[0] = s.framesFrom();
+            }
+        } catch (MalformedStreamException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(seen).isNotEmpty();
     }
 
     static List<F> parse(EventLog log) {
@@ -144,6 +185,7 @@ class WebmFramesTest {
 
         EventLog log = Feeding.assertSplitInvariant(WEBM, stream);
         List<F> frames = parse(log);
+        assertFramesFromHolds(WEBM, stream);
 
         assertPayloads(stream, frames, new int[] {1, 2, 3, 4}, new int[] {40, 30, 10, 12});
         assertThat(frames).extracting(F::key).containsExactly(true, false, true, true);
