@@ -5,6 +5,8 @@
 // Loaded by WebCodecsEngineBrowserTest with executeAsyncScript; the last argument is the callback.
 const done = arguments[arguments.length - 1];
 (async () => {
+  // WebKitGTK: VideoEncoder takes the page's process down unless GStreamer was started in it first.
+  if (window.MediaSource) MediaSource.isTypeSupported('video/webm;codecs="vp8"');
   const { WebCodecsEngine } = await import('/js/relay-webcodecs.js');
   const { paintCode, wallNow } = await import('/js/clock.js');
   const { LatencyProbe } = await import('/js/latency-probe.js');
@@ -47,7 +49,13 @@ const done = arguments[arguments.length - 1];
     h.frames = 0;
     h.venc = new VideoEncoder({ output: (c) => push(h.videoTrack, c.type === 'key', c.timestamp, c), error: (e) => console.log('venc', e.message) });
     h.venc.configure({ codec: codecs[codec], width: W, height: H, bitrate: 500_000, framerate: 30, latencyMode: 'realtime' });
-    h.aenc = new AudioEncoder({ output: (c) => push(h.audioTrack, true, c.timestamp, c), error: (e) => console.log('aenc', e.message) });
+    // Each 20 ms input is one Opus packet: give it the input's timestamp (Firefox's encoder repeats and
+    // drifts its output timestamps).
+    h.audioInputs = [];
+    h.aenc = new AudioEncoder({
+      output: (c) => push(h.audioTrack, true, h.audioInputs.length ? h.audioInputs.shift() : c.timestamp, c),
+      error: (e) => console.log('aenc', e.message),
+    });
     h.aenc.configure({ codec: 'opus', sampleRate: RATE, numberOfChannels: 1, bitrate: 32000 });
     h.audioAt = null;
     engine.onStream({
@@ -85,6 +93,7 @@ const done = arguments[arguments.length - 1];
       }
       const data = new AudioData({ format: 'f32-planar', sampleRate: RATE, numberOfFrames: n, numberOfChannels: 1,
         timestamp: Math.round(h.audioAt * 1000), data: pcm });
+      h.audioInputs.push(data.timestamp);
       h.aenc.encode(data);
       data.close();
       h.audioAt += 20;

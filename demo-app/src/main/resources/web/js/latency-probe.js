@@ -8,6 +8,7 @@
 'use strict';
 
 import { ClockReader, wallNow } from './clock.js';
+import { outputTimestamp } from './relay-webcodecs.js';
 
 const MAX_SAMPLES = 200_000; // 30 fps for 100 minutes; a bound, not a target
 
@@ -91,11 +92,8 @@ export class LatencyProbe {
     silent.gain.value = 0;
     node.connect(detector).connect(silent).connect(ctx.destination); // pulled by the graph, heard by no one
     detector.port.onmessage = (e) => {
-      const t = e.data;
-      const ts = ctx.getOutputTimestamp ? ctx.getOutputTimestamp() : null;
-      const at = ts && ts.performanceTime > 0
-        ? ts.performanceTime + (t - ts.contextTime) * 1000
-        : performance.now() + (t - ctx.currentTime + (ctx.outputLatency || 0)) * 1000;
+      const ts = outputTimestamp(ctx);
+      const at = ts.performanceTime + (e.data - ts.contextTime) * 1000;
       if (this.beeps.length < MAX_SAMPLES) this.beeps.push(performance.timeOrigin + at);
     };
   }

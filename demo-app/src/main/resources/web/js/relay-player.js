@@ -334,7 +334,8 @@ export class RelayPlayer {
     const ws = this.ws;
     const held = [];
     this.held = held;
-    webCodecsRefusal(msg.tracks).then((refusal) => {
+    const refused = msg.playable === false ? Promise.resolve(msg.reason || 'not playable') : webCodecsRefusal(msg.tracks);
+    refused.then((refusal) => {
       if (this.ws !== ws || this.held !== held) return;
       if (refusal) {
         this.held = null;

@@ -88,6 +88,27 @@ export async function webCodecsRefusal(tracks) {
   return null;
 }
 
+/**
+ * Where an audio context's output is: the sample at context time `contextTime` is heard at
+ * `performanceTime` (performance.now() scale). getOutputTimestamp() says so where it is sane; WebKitGTK's
+ * performanceTime lies on another time base (seconds away from performance.now()), and some browsers lack
+ * it: then the context's current time and its reported latency stand in.
+ */
+export function outputTimestamp(ctx) {
+  const now = performance.now();
+  const ts = ctx.getOutputTimestamp ? ctx.getOutputTimestamp() : null;
+  if (ts && ts.performanceTime > 0 && Math.abs(ts.performanceTime - now) < 1000) {
+    return { contextTime: ts.contextTime, performanceTime: ts.performanceTime };
+  }
+  return { contextTime: ctx.currentTime - (ctx.outputLatency || ctx.baseLatency || 0), performanceTime: now };
+}
+
+/** Performance time (ms) -> the audio context time heard then. */
+export function outputContextTime(ctx, perfMs) {
+  const ts = outputTimestamp(ctx);
+  return ts.contextTime + (perfMs - ts.performanceTime) / 1000;
+}
+
 /** Splits one binary message into its frames. Throws on a malformed message. */
 export function parseFrames(buffer) {
   const view = new DataView(buffer);
@@ -174,8 +195,8 @@ export class WebCodecsEngine {
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {{onStatus: (s: string) => void,
-   *          onFramePresented?: (frame: VideoFrame, width: number, at: number, arrivedAt: number) => void}} hooks
-   *   onFramePresented: a frame was drawn at `at`; it had arrived at `arrivedAt` (performance.now() scale)
+   *          onFramePresented?: (canvas: HTMLCanvasElement, width: number, at: number, arrivedAt: number) => void}} hooks
+   *   onFramePresented: a frame was drawn to the canvas at `at`; it had arrived at `arrivedAt` (performance.now() scale)
    */
   constructor(canvas, hooks) {
     this.canvas = canvas;
@@ -390,8 +411,9 @@ export class WebCodecsEngine {
     this.ctx2d.drawImage(frame, 0, 0, this.width, this.height);
     this.counts.drawn++;
     this.shownMs = frame.timestamp / 1000;
+    // The canvas, not the frame: what is on screen (and drawing a VideoFrame elsewhere fails in WebKitGTK).
     if (this.hooks.onFramePresented) {
-      this.hooks.onFramePresented(frame, frame.displayWidth, now, this.arrivals.get(frame.timestamp));
+      this.hooks.onFramePresented(this.canvas, this.width, now, this.arrivals.get(frame.timestamp));
     }
     frame.close();
   }
@@ -451,10 +473,7 @@ export class WebCodecsEngine {
 
   /** Performance time -> audio context time at the output (when a sample scheduled then is heard). */
   outputContextTime(perfMs) {
-    const ac = this.audio;
-    const ts = ac.getOutputTimestamp ? ac.getOutputTimestamp() : null;
-    if (ts && ts.performanceTime > 0) return ts.contextTime + (perfMs - ts.performanceTime) / 1000;
-    return ac.currentTime + (perfMs - performance.now()) / 1000 - (ac.outputLatency || ac.baseLatency || 0);
+    return outputContextTime(this.audio, perfMs);
   }
 
   play(dec, data) {

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.remote.HttpCommandExecutor;
@@ -274,7 +275,17 @@ final class GlassToGlass {
 
     /** The viewer page's wall clock (ms), the scale of every sample. */
     static double wallNow(ChromeDriver d) {
-        return ((Number) d.executeScript("return performance.timeOrigin + performance.now();")).doubleValue();
+        return wallNow(d::executeScript);
+    }
+
+    /** The same for any page: {@code js} runs a function body in it and returns the result. */
+    static double wallNow(Function<String, Object> js) {
+        return ((Number) js.apply("return performance.timeOrigin + performance.now();")).doubleValue();
+    }
+
+    static List<Double> latenciesSince(ChromeDriver d, String probe, double from, int count, Duration limit)
+            throws InterruptedException {
+        return latenciesSince(d::executeScript, probe, from, count, limit);
     }
 
     /**
@@ -282,18 +293,19 @@ final class GlassToGlass {
      * saw presented at or after wall time {@code from}, once there are at least {@code count}.
      */
     @SuppressWarnings("unchecked")
-    static List<Double> latenciesSince(ChromeDriver d, String probe, double from, int count, Duration limit)
-            throws InterruptedException {
+    static List<Double> latenciesSince(Function<String, Object> js, String probe, double from, int count,
+            Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
+        String script = String.format(Locale.ROOT,
+                "return %s.samples.filter((s) => s[1] >= %.3f).map((s) => s[1] - s[0]);", probe, from);
         while (true) {
-            List<Object> fresh = (List<Object>) d.executeScript("return " + probe
-                    + ".samples.filter((s) => s[1] >= arguments[0]).map((s) => s[1] - s[0]);", from);
+            List<Object> fresh = (List<Object>) js.apply(script);
             if (fresh.size() >= count) {
                 return fresh.stream().map(o -> ((Number) o).doubleValue()).toList();
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("only " + fresh.size() + " clock frames presented since " + from + " (wanted "
-                        + count + " within " + limit + "); player=" + d.executeScript(
+                        + count + " within " + limit + "); player=" + js.apply(
                                 "return window.wsvideoPlayer ? JSON.stringify(window.wsvideoPlayer.stats()) : null;"));
             }
             Thread.sleep(100);
