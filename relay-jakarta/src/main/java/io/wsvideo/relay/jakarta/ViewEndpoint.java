@@ -3,6 +3,7 @@ package io.wsvideo.relay.jakarta;
 import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
+import io.wsvideo.relay.ViewFormat;
 import io.wsvideo.relay.Viewer;
 import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
@@ -15,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /relay/view/{channel}}: the relay sends JSON control messages as text and media as binary.
- * Viewers only listen; a viewer that sends media is closed with 1003.
+ * {@code /relay/view/{channel}[?format=bytes|frames]}: the relay sends JSON control messages as text and media
+ * as binary (container bytes, or with {@code format=frames} one message of frames per published chunk).
+ * Viewers only listen; a viewer that sends media is closed with 1003; an unknown format with 1008.
  */
 public final class ViewEndpoint extends Endpoint {
 
@@ -58,7 +60,9 @@ public final class ViewEndpoint extends Endpoint {
             return;
         }
         try {
-            viewer = hub.openViewer(channel, ViewerSinks.forSession(session));
+            // ?format=frames: the frame view (WebCodecs players); absent or bytes: the container bytes.
+            ViewFormat format = ViewFormat.parse(PublishEndpoint.first(session.getRequestParameterMap().get("format")));
+            viewer = hub.openViewer(channel, ViewerSinks.forSession(session), format);
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());

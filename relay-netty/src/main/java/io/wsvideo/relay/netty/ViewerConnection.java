@@ -13,6 +13,7 @@ import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.RelayRefusal;
 import io.wsvideo.relay.SendCallback;
 import io.wsvideo.relay.SharedBytes;
+import io.wsvideo.relay.ViewFormat;
 import io.wsvideo.relay.Viewer;
 import io.wsvideo.relay.ViewerSink;
 import io.wsvideo.relay.server.AccessGuard;
@@ -79,7 +80,8 @@ final class ViewerConnection extends Connection implements ViewerSink {
             return;
         }
         try {
-            viewer = relay.hub().openViewer(channelName, this);
+            // ?format=frames: the frame view (WebCodecs players); absent or bytes: the container bytes.
+            viewer = relay.hub().openViewer(channelName, this, ViewFormat.parse(param("format")));
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channelName, r.getMessage());
             closeWith(r.closeCode(), r.getMessage());
