@@ -95,7 +95,7 @@ public final class DemoServer implements RelayServer {
             http.getServerConfiguration().addHttpHandler(new RecordingsHandler(recording),
                     HttpHandlerRegistration.builder().contextPath(DemoRecording.PATH).urlPattern("/*").build());
         }
-        this.metrics = new MetricsHandler(hub);
+        this.metrics = new MetricsHandler(hub, recording);
         http.getServerConfiguration().addHttpHandler(metrics, "/metrics");
     }
 

@@ -11,8 +11,8 @@ final class MetricsHandler extends HttpHandler implements AutoCloseable {
 
     private final DemoMetrics metrics;
 
-    MetricsHandler(RelayHub hub) {
-        this.metrics = new DemoMetrics(hub);
+    MetricsHandler(RelayHub hub, DemoRecording recording) {
+        this.metrics = new DemoMetrics(hub, recording);
     }
 
     @Override

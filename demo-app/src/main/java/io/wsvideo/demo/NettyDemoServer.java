@@ -49,7 +49,7 @@ public final class NettyDemoServer implements RelayServer {
             hub.close();
             throw e;
         }
-        this.metrics = new DemoMetrics(hub);
+        this.metrics = new DemoMetrics(hub, recording);
         Http http = new Http(hub, metrics, recording);
         NettyRelayServer.Builder b = NettyRelayServer.builder(hub, config.server()).host(host).port(port)
                 .transport(options.transport()).ioThreads(options.ioThreads()).warmUp(options.warmUp())

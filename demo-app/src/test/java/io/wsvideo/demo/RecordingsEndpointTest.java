@@ -125,6 +125,9 @@ class RecordingsEndpointTest {
                 "\"bytes\":" + file.length, "\"start\":\"");
         assertThat(get("/recordings?token=see&channel=other", Map.of()).body()).isEqualTo("[]");
         assertThat(get("/relay/stats", Map.of()).body()).contains("\"recorder\":{\"started\":1,\"failed\":0");
+        assertThat(get("/metrics", Map.of()).body()).contains("wsvideo_recordings_started_total 1.0",
+                "wsvideo_recordings_failed_total 0.0", "wsvideo_recorded_bytes_total " + VP8.bytes().length + ".0",
+                "wsvideo_recordings_active 0.0");
 
         HttpResponse<byte[]> whole = bytes("/recordings/" + name + "?token=see", Map.of(), "GET");
         assertThat(whole.statusCode()).isEqualTo(200);

@@ -91,6 +91,10 @@ public final class Main implements Callable<Integer> {
             + "(default: none: the demo's own defaults).")
     String relayJvmOptions = "";
 
+    @Option(names = "--relay-args", description = "Extra command-line arguments for the Java relay, space "
+            + "separated, e.g. \"--record-dir /tmp/wsvideo-rec\" to measure what recording costs (default: none).")
+    String relayArgs = "";
+
     @Option(names = "--node-dir", description = "The naive Node.js relay (default: ${DEFAULT-VALUE}).")
     Path nodeDir = Path.of("relay-loadtest/node-baseline");
 
@@ -257,7 +261,8 @@ public final class Main implements Callable<Integer> {
                     opts.add("-Dwsvideo.netty.transport=" + type.substring("netty-".length()));
                 }
                 String label = type.equals("java") && eng.equals("netty") ? "netty" : type;
-                yield RelayUnderTest.startJava(relayJar, opts, Integer.toString(relayCpu), logs, label);
+                List<String> args = relayArgs.isBlank() ? List.of() : Arrays.asList(relayArgs.trim().split("\\s+"));
+                yield RelayUnderTest.startJava(relayJar, opts, args, Integer.toString(relayCpu), logs, label);
             }
             case "c" -> RelayUnderTest.startC(cRelay, Integer.toString(relayCpu), logs);
             case "node" -> RelayUnderTest.startNode(nodeDir, Integer.toString(relayCpu), logs);
@@ -334,6 +339,7 @@ public final class Main implements Callable<Integer> {
         m.put("relayCpu", relayCpu);
         m.put("toolCpus", Pinning.allowedCpus());
         m.put("relayJvmOptions", relayJvmOptions);
+        m.put("relayArgs", relayArgs);
         m.put("started", LocalDateTime.now().toString());
         return m;
     }

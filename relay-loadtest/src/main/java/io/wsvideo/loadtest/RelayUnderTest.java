@@ -88,6 +88,12 @@ final class RelayUnderTest implements AutoCloseable {
     /** {@code taskset -c CPU java OPTS -jar JAR --host 127.0.0.1 --port P}. */
     static RelayUnderTest startJava(Path jar, List<String> jvmOptions, String cpu, Path logDir, String label)
             throws IOException {
+        return startJava(jar, jvmOptions, List.of(), cpu, logDir, label);
+    }
+
+    /** {@code taskset -c CPU java OPTS -jar JAR --host 127.0.0.1 --port P ARGS}. */
+    static RelayUnderTest startJava(Path jar, List<String> jvmOptions, List<String> args, String cpu, Path logDir,
+                                    String label) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IOException(jar + " is missing: build it with mvn -B -DskipTests package -pl demo-app -am");
         }
@@ -96,6 +102,7 @@ final class RelayUnderTest implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
+        cmd.addAll(args);
         return start(Type.JAVA, label, cmd, port, logDir);
     }
 
