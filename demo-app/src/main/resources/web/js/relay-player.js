@@ -30,6 +30,13 @@ class MseEngine {
     this.onVisibility = () => { if (!document.hidden) this.returned = true; };
     document.addEventListener('visibilitychange', this.onVisibility);
     this.timer = setInterval(() => this.keepLive(), 250);
+    // Frames presented, counted by requestVideoFrameCallback where there is one: WebKit's
+    // getVideoPlaybackQuality() count starts again on seeks, so tests and the overlay read this instead.
+    this.framesPresented = 0;
+    if (video.requestVideoFrameCallback) {
+      const count = () => { this.framesPresented++; this.frameCallback = video.requestVideoFrameCallback(count); };
+      this.frameCallback = video.requestVideoFrameCallback(count);
+    }
   }
 
   onStream(msg) {
@@ -81,7 +88,17 @@ class MseEngine {
     const gen = this.generation;
     const ms = new MS();
     this.ms = ms;
-    if (window.ManagedMediaSource && MS === window.ManagedMediaSource) this.video.disableRemotePlayback = true;
+    // Safari's shape (WebKit): a ManagedMediaSource needs disableRemotePlayback (or AirPlay-able source
+    // elements), and it says when it wants data: append only between startstreaming and endstreaming.
+    this.managed = !!window.ManagedMediaSource && MS === window.ManagedMediaSource;
+    this.streaming = !this.managed;
+    this.playing = false;
+    if (this.managed) {
+      this.video.disableRemotePlayback = true;
+      ms.addEventListener('startstreaming', () => { if (gen === this.generation) { this.streaming = true; this.pump(); } });
+      ms.addEventListener('endstreaming', () => { if (gen === this.generation) this.streaming = false; });
+    }
+    this.video.addEventListener('playing', () => { if (gen === this.generation) this.playing = true; }, { once: true });
     const old = this.video.src;
     this.video.src = URL.createObjectURL(ms);
     if (old && old.startsWith('blob:')) URL.revokeObjectURL(old);
@@ -104,7 +121,7 @@ class MseEngine {
 
   pump() {
     const sb = this.sb;
-    if (!sb || sb.updating || this.queue.length === 0 || this.ms.readyState !== 'open') return;
+    if (!sb || sb.updating || this.queue.length === 0 || this.ms.readyState !== 'open' || !this.streaming) return;
     const data = this.queue.shift();
     try {
       sb.appendBuffer(data);
@@ -149,11 +166,17 @@ class MseEngine {
     const error = behind - target;
     // Never seek backwards (that shows frames again): a playhead past the end of what both tracks have
     // buffered (video ahead of audio) waits for data; one before the newest range jumps into it.
-    const seekTo = Math.max(lastStart, end - target);
+    // WebKit (a ManagedMediaSource): before playback starts, seek only to the start of the range (a
+    // keyframe); a seek into the middle of a group of pictures there stalls for good or hangs the page.
+    // And it rebuffers on every playbackRate change (measured: a 1.0/1.1 toggle each second showed 30 of
+    // ~190 frames), so it jumps to the live edge instead of speeding up (docs/browsers.md).
+    const seekTo = this.managed && !this.playing ? lastStart : Math.max(lastStart, end - target);
     const far = this.returned ? 0.25 : 1.5;
     this.returned = false;
     if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime) {
       v.currentTime = seekTo;
+    } else if (this.managed) {
+      // no rate steering
     } else if (Math.abs(error) > 0.05) {
       v.playbackRate = 1 + Math.max(-0.1, Math.min(0.1, error * 0.5));
     } else {
@@ -189,6 +212,8 @@ class MseEngine {
       totalVideoFrames: q ? q.totalVideoFrames : null,
       droppedVideoFrames: q ? q.droppedVideoFrames : null,
       readyState: v.readyState,
+      framesPresented: v.requestVideoFrameCallback ? this.framesPresented : null,
+      managedMediaSource: !!this.managed,
       playbackRate: v.playbackRate,
       stalls: this.stalls,
       targetLatency: this.effectiveTarget(),
@@ -197,6 +222,7 @@ class MseEngine {
 
   destroy() {
     clearInterval(this.timer);
+    if (this.frameCallback) this.video.cancelVideoFrameCallback(this.frameCallback);
     this.video.removeEventListener('waiting', this.onWaiting);
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.generation++;

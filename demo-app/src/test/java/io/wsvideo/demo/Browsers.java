@@ -24,6 +24,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.remote.RemoteWebDriver;
+import org.openqa.selenium.remote.http.ClientConfig;
 
 /**
  * Starts the system's browsers, each with a fake camera and microphone and unmuted autoplay; nothing is
@@ -170,7 +171,9 @@ final class Browsers {
         RuntimeException last = null;
         for (int attempt = 0; attempt < 50; attempt++) { // the driver listens within a second or so
             try {
-                RemoteWebDriver d = new RemoteWebDriver(url, caps);
+                // A page whose main thread hangs must fail the test within a minute, not Selenium's three.
+                RemoteWebDriver d = (RemoteWebDriver) RemoteWebDriver.builder().oneOf(caps)
+                        .config(ClientConfig.defaultConfig().baseUrl(url).readTimeout(Duration.ofSeconds(45))).build();
                 d.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
                 return new WebDriverBrowser(Engine.WEBKIT, d, "webkitgtk/" + d.getCapabilities().getBrowserVersion(),
                         stopDriver);

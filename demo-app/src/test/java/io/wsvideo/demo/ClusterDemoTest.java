@@ -41,7 +41,7 @@ class ClusterDemoTest {
                     publisher.sendBinary(chunk);
                 }
                 WsClient.await(Duration.ofSeconds(10), () -> viewer.bytes().length >= rec.bytes().length);
-                assertThat(viewer.bytes()).isEqualTo(rec.bytes());
+                assertThat(viewer.bytes()).isEqualTo(Recording.asRelayed(rec.bytes()));
                 assertThat(viewer.texts()).filteredOn(t -> t.contains("\"type\":\"stream\"")).singleElement()
                         .satisfies(t -> assertThat(t).contains("video/webm;codecs=\\\"vp8,opus\\\""));
 

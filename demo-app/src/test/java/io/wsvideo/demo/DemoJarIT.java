@@ -65,7 +65,7 @@ class DemoJarIT {
                 publisher.sendBinary(c);
             }
             WsClient.await(Duration.ofSeconds(10), () -> viewer.bytes().length >= rec.bytes().length);
-            assertThat(viewer.bytes()).isEqualTo(rec.bytes());
+            assertThat(viewer.bytes()).isEqualTo(Recording.asRelayed(rec.bytes()));
 
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();

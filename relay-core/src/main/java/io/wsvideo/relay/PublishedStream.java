@@ -7,6 +7,7 @@ import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
 import io.wsvideo.relay.media.StreamInfo;
 import io.wsvideo.relay.media.internal.Mp4AudioDurationFix;
+import io.wsvideo.relay.media.internal.WebmAlphaModeFix;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ final class PublishedStream implements SegmentListener {
     private final Segmenter segmenter;
     /** Sees every chunk before the segmenter does; see {@link #take}. */
     private final Mp4AudioDurationFix mp4AudioFix = new Mp4AudioDurationFix();
+    private final WebmAlphaModeFix webmAlphaFix = new WebmAlphaModeFix();
     final LateJoinCache cache = new LateJoinCache();
     /** Events of the chunk being fed; handled once the whole chunk is known. */
     private final List<SegmentEvent> events = new ArrayList<>();
@@ -61,6 +63,8 @@ final class PublishedStream implements SegmentListener {
         // owns these bytes and nobody has seen them yet. It sniffs for MP4 itself (a no-op for anything
         // else), never resizes a box and adds no latency.
         mp4AudioFix.apply(data);
+        // Chromium's WebM says AlphaMode=1 for a camera; GStreamer 1.22 (WebKitGTK) then cannot play VP8/VP9.
+        webmAlphaFix.apply(data);
         segmenter.feed(data);
         return c;
     }

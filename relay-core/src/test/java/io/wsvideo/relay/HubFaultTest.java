@@ -226,7 +226,7 @@ class HubFaultTest {
                         RecordingSink stuck = new RecordingSink(false);
                         Viewer v = hub.openViewer(name, stuck);
                         Publisher p = hub.openPublisher(name, rec.mime(), new RecordingPeer());
-                        p.onData(ByteBuffer.wrap(bytes, 0, 7000).slice());
+                        p.onData(ByteBuffer.wrap(bytes.clone(), 0, 7000).slice()); // the hub may repair it in place
                         p.close();
                         v.close();
                     }

@@ -1,6 +1,7 @@
 package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.MalformedStreamException;
+import io.wsvideo.relay.testing.Recording;
 import io.wsvideo.relay.testing.StreamAnalysis;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -29,6 +30,14 @@ public final class StreamChecker {
         public static Published of(byte[] bytes, String mime) throws MalformedStreamException {
             StreamAnalysis a = StreamAnalysis.of(bytes, mime);
             return new Published(bytes, a.initEnd(), new TreeSet<>(a.raps()));
+        }
+
+        /**
+         * The init segment as published, or as the hub repairs it in a writable buffer
+         * ({@link Recording#asRelayed}: AlphaMode cleared); media after it is never changed.
+         */
+        boolean initMatches(ByteBuffer b) {
+            return matches(bytes, 0, b) || matches(Recording.asRelayed(bytes), 0, b);
         }
     }
 
@@ -121,7 +130,7 @@ public final class StreamChecker {
         switch (state) {
             case NO_STREAM -> throw fail("media without a stream");
             case EXPECT_INIT -> {
-                if (n != current.initEnd() || !matches(current.bytes(), 0, b)) {
+                if (n != current.initEnd() || !current.initMatches(b)) {
                     throw fail("first binary after stream is not the init segment (" + n + " bytes)");
                 }
                 state = State.EXPECT_RUN_START;

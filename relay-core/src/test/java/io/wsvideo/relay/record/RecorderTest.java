@@ -91,7 +91,7 @@ class RecorderTest {
             assertThat(recorder.stats().bytesRecorded()).isEqualTo(LONG.bytes().length);
             assertThat(recorder.stats().failed()).isZero();
         }
-        assertThat(got.toByteArray()).isEqualTo(LONG.bytes());
+        assertThat(got.toByteArray()).isEqualTo(Recording.asRelayed(LONG.bytes()));
         assertThat(initEnd[0]).isEqualTo(188);
         assertThat(segments).hasSize(92).isSorted();
         assertThat(keyframes).hasSize(10);
@@ -197,7 +197,7 @@ class RecorderTest {
             p.close();
             recorder.close();
         }
-        assertThat(viewer.media()).isEqualTo(LONG.bytes());
+        assertThat(viewer.media()).isEqualTo(Recording.asRelayed(LONG.bytes()));
         assertThat(stats.failed()).isEqualTo(1);
         assertThat(stats.recordings()).singleElement().satisfies(r -> {
             assertThat(r.state()).isEqualTo(RecorderStats.State.FAILED);
@@ -226,7 +226,7 @@ class RecorderTest {
             assertThat(recorder.stats().failed()).isEqualTo(1);
             assertThat(recorder.stats().recordings().get(0).reason()).contains("No space left on device");
         }
-        assertThat(viewer.media()).isEqualTo(VP8.bytes());
+        assertThat(viewer.media()).isEqualTo(Recording.asRelayed(VP8.bytes()));
         Path file = single(dir);
         assertThat(Files.size(file)).isLessThanOrEqualTo(60_000);
         assertThat(MediaTools.decodeErrors(file)).isEmpty();
@@ -255,7 +255,7 @@ class RecorderTest {
             p.close();
             recorder.close();
         }
-        assertThat(viewer.media()).isEqualTo(LONG.bytes());
+        assertThat(viewer.media()).isEqualTo(Recording.asRelayed(LONG.bytes()));
     }
 
     @Test
@@ -308,7 +308,7 @@ class RecorderTest {
             p.close();
             recorder.close();
         }
-        assertThat(viewer.media()).isEqualTo(VP8.bytes());
+        assertThat(viewer.media()).isEqualTo(Recording.asRelayed(VP8.bytes()));
         assertThat(ends).singleElement().asString().startsWith("failed: java.io.IOException: queue overflow");
     }
 

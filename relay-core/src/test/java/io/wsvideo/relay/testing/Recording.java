@@ -43,6 +43,17 @@ public final class Recording {
         this.millis = millis;
     }
 
+    /**
+     * {@code bytes} as the hub hands them to viewers when published in writable buffers: with the in-place
+     * repair it makes to WebM (a Chromium camera's {@code AlphaMode=1} cleared, see {@code WebmAlphaModeFix}).
+     * A copy; MP4 comes back unchanged.
+     */
+    public static byte[] asRelayed(byte[] bytes) {
+        byte[] copy = bytes.clone();
+        new io.wsvideo.relay.media.internal.WebmAlphaModeFix().apply(java.nio.ByteBuffer.wrap(copy));
+        return copy;
+    }
+
     /** Names of every fixture, in a fixed order. */
     public static List<String> all() {
         return ALL;
