@@ -30,7 +30,6 @@ public final class LiveStream {
     static final int CLUSTER = 0x1F43B675;
     static final int TIMESTAMP = 0xE7;
     static final int SIMPLE_BLOCK = 0xA3;
-    static final int VOID = 0xEC;
 
     /** Cluster ID (4) + unknown size (8) + Timestamp ID (1) + size (1) + 4-byte value. */
     static final int CLUSTER_HEADER_BYTES = 18;
@@ -176,13 +175,9 @@ public final class LiveStream {
                 out.write(header, 0, header.length);
                 for (Block b : c.blocks) {
                     cuts.add(new long[] {out.size(), ts + b.relativeMillis});
-                    out.write(b.bytes, 0, b.bytes.length);
                     carry += b.bytes.length * padFactor;
-                    if (carry >= 2) {
-                        int pad = (int) carry;
-                        carry -= pad;
-                        writeVoid(out, pad);
-                    }
+                    int pad = (int) carry;
+                    carry -= writeBlock(out, b.bytes, pad);
                 }
             }
         }
@@ -217,32 +212,44 @@ public final class LiveStream {
                 p.periodMillis, recordingRate);
     }
 
-    /** An EBML Void element of exactly {@code total} bytes (at least 2). */
-    static void writeVoid(ByteArrayOutputStream out, int total) {
-        int sizeLength;
-        if (total - 2 <= 126) {
-            sizeLength = 1;
-        } else if (total - 3 <= 16382) {
-            sizeLength = 2;
-        } else {
-            sizeLength = 4;
+    /**
+     * Writes a block of the recording, a SimpleBlock grown by about {@code pad} bytes of zeros at the end of its
+     * payload (its frame's payload, for the relay's frame view: both views then carry the padding, and their
+     * costs compare), anything else as it is. @return the bytes added
+     */
+    static int writeBlock(ByteArrayOutputStream out, byte[] block, int pad) {
+        if (pad <= 0 || (block[0] & 0xFF) != SIMPLE_BLOCK) {
+            out.write(block, 0, block.length);
+            return 0;
         }
-        int payload = total - 1 - sizeLength;
-        out.write(VOID);
-        switch (sizeLength) {
-            case 1 -> out.write(0x80 | payload);
-            case 2 -> {
-                out.write(0x40 | (payload >>> 8));
-                out.write(payload & 0xFF);
-            }
-            default -> {
-                out.write(0x10 | (payload >>> 24));
-                out.write((payload >>> 16) & 0xFF);
-                out.write((payload >>> 8) & 0xFF);
-                out.write(payload & 0xFF);
-            }
+        int sizeLength = Reader.length(block[1] & 0xFF);
+        int content = block.length - 1 - sizeLength;
+        int grown = content + pad;
+        // The size field may need more bytes: they come out of the padding.
+        int newSizeLength = sizeLengthFor(grown);
+        grown -= newSizeLength - sizeLength;
+        newSizeLength = sizeLengthFor(grown);
+        if (grown < content) {
+            out.write(block, 0, block.length);
+            return 0;
         }
-        out.write(new byte[payload], 0, payload);
+        out.write(SIMPLE_BLOCK);
+        for (int i = newSizeLength - 1; i >= 0; i--) {
+            int b = (int) ((long) grown >>> (8 * i)) & 0xFF;
+            out.write(i == newSizeLength - 1 ? b | (0x80 >>> (newSizeLength - 1)) : b);
+        }
+        out.write(block, 1 + sizeLength, content);
+        out.write(new byte[grown - content], 0, grown - content);
+        return 1 + newSizeLength + grown - block.length;
+    }
+
+    /** Bytes of the shortest EBML size field for {@code size} (all ones is reserved for "unknown"). */
+    private static int sizeLengthFor(long size) {
+        int n = 1;
+        while (size >= (1L << (7 * n)) - 1) {
+            n++;
+        }
+        return n;
     }
 
     private record Block(byte[] bytes, long relativeMillis) {

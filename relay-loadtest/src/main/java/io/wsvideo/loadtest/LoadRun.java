@@ -64,13 +64,28 @@ final class LoadRun {
 
     static Result run(RelayUnderTest relay, LiveStream stream, Scenario s, String channel, int relayCore, int toolCore,
                       int receiveBufferBytes, long bitrateKbps, int verifyEvery) throws Exception {
+        return run(relay, stream, null, s, channel, relayCore, toolCore, receiveBufferBytes, bitrateKbps, verifyEvery);
+    }
+
+    /**
+     * @param frames the stream's frames when the viewers watch {@code ?format=frames} (delivery then counts
+     *     frame-view bytes, headers and payloads), or null for the container bytes
+     */
+    static Result run(RelayUnderTest relay, LiveStream stream, FrameIndex frames, Scenario s, String channel,
+                      int relayCore, int toolCore, int receiveBufferBytes, long bitrateKbps, int verifyEvery)
+            throws Exception {
+        if (frames != null && relay.protocol() != ViewerFleet.Protocol.WSVIDEO) {
+            throw new IllegalArgumentException(relay.label + " has no frame view");
+        }
         List<String> problems = new ArrayList<>();
         int chunks = (int) Math.min(stream.chunkCount(), (long) s.seconds() * 1000 / stream.chunkMillis);
         AtomicLongArray sentNanos = new AtomicLongArray(stream.chunkCount());
         InetSocketAddress addr = new InetSocketAddress(relay.host, relay.port);
         Sampler sampler = new Sampler(relay.pid, relayCore, toolCore, relay.statsUri(), channel);
         Publisher publisher = new Publisher(stream, sentNanos);
-        try (ViewerFleet fleet = new ViewerFleet(stream, sentNanos, addr, relay.viewPath(channel), relay.protocol(),
+        ViewerFleet.Protocol protocol = frames != null ? ViewerFleet.Protocol.FRAMES : relay.protocol();
+        String path = relay.viewPath(channel) + (frames != null ? "?format=frames" : "");
+        try (ViewerFleet fleet = new ViewerFleet(stream, frames, sentNanos, addr, path, protocol,
                 s.fast(), s.slow(), s.stalled(), s.slowBytesPerSecond(), receiveBufferBytes, verifyEvery)) {
             long t0 = System.nanoTime();
             fleet.start();
@@ -108,7 +123,8 @@ final class LoadRun {
             if (fleet.unexpectedFailures > 0) {
                 problems.add("viewer thread: " + fleet.firstFailure);
             }
-            long published = stream.bytesAfterChunks(publisher.chunksSent);
+            long published = frames != null ? frames.wireBytesUntil(stream.bytesAfterChunks(publisher.chunksSent))
+                    : stream.bytesAfterChunks(publisher.chunksSent);
             List<ViewerFleet.Conn> conns = fleet.conns();
             String firstFailure = conns.stream().filter(c -> c.failure != null && c.openedAtNanos == 0)
                     .map(c -> c.failure).findFirst().orElse(null);
@@ -152,7 +168,7 @@ final class LoadRun {
             if (publisher.maxLateMillis > 50) {
                 problems.add("the publisher ran up to " + publisher.maxLateMillis + " ms late");
             }
-            return new Result(relay.label, s.name(), s.viewers(), s.fast(), s.slow(), s.stalled(), s.seconds(),
+            return new Result(relay.label + (frames != null ? " frames" : ""), s.name(), s.viewers(), s.fast(), s.slow(), s.stalled(), s.seconds(),
                     bitrateKbps, publisher.chunksSent, published, publisher.maxLateMillis, publisher.closedBy(),
                     fleet.openedCount(), fleet.failedCount(), firstFailure, round(connectSeconds),
                     group(conns, ViewerFleet.Kind.FAST, published), group(conns, ViewerFleet.Kind.SLOW, published),

@@ -56,6 +56,11 @@ public final class Main implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int[] viewers = {1000};
 
+    @Option(names = "--format", split = ",", description = "What the viewers watch: bytes (the container bytes, "
+            + "default) or frames (?format=frames, the frame view for WebCodecs players); bytes,frames runs each "
+            + "viewer count with both, one after the other, for a comparison in one invocation.")
+    List<String> formats = List.of("bytes");
+
     @Option(names = "--slow", description = "How many of the viewers read slowly (default: ${DEFAULT-VALUE}).")
     int slow;
 
@@ -140,7 +145,10 @@ public final class Main implements Callable<Integer> {
     }
 
     /** One run; {@code relay} is java, java-std (the standard Tyrus send path), node or url. */
-    record Planned(String relay, LoadRun.Scenario scenario) {
+    record Planned(String relay, LoadRun.Scenario scenario, boolean frames) {
+        Planned(String relay, LoadRun.Scenario scenario) {
+            this(relay, scenario, false);
+        }
     }
 
     @Override
@@ -152,6 +160,7 @@ public final class Main implements Callable<Integer> {
             System.out.println("warning: could not pin the load tool to CPU " + toolCpu);
         }
         LiveStream stream = stream(longest);
+        FrameIndex frameIndex = plan.stream().anyMatch(Planned::frames) ? FrameIndex.of(stream) : null;
         System.out.printf(Locale.ROOT, "stream: %s, %d B init, %.0f kbit/s (recording %d kbit/s, loop %d ms), "
                         + "%d chunks of %d ms, %d bytes; tool on CPUs %s, relay on CPU %d%n",
                 stream.mime, stream.initLength, stream.totalBytes() * 8.0 / 1000 / longest,
@@ -169,14 +178,14 @@ public final class Main implements Callable<Integer> {
                 System.out.println("skipped (over --max-minutes " + maxMinutes + "): " + p);
                 continue;
             }
-            System.out.printf(Locale.ROOT, "%n== %s relay, %s: %d viewers (%d slow, %d stalled), %d s%n",
-                    p.relay(), p.scenario().name(), p.scenario().viewers(), p.scenario().slow(),
+            System.out.printf(Locale.ROOT, "%n== %s relay%s, %s: %d viewers (%d slow, %d stalled), %d s%n",
+                    p.relay(), p.frames() ? " (frames)" : "", p.scenario().name(), p.scenario().viewers(), p.scenario().slow(),
                     p.scenario().stalled(), p.scenario().seconds());
             long runStart = System.nanoTime();
             try (RelayUnderTest r = start(p.relay())) {
                 System.out.println(r);
-                LoadRun.Result res = LoadRun.run(r, stream, p.scenario(), channel, relayCpu, toolCpu,
-                        receiveBufferBytes, bitrateKbps, verifyEvery);
+                LoadRun.Result res = LoadRun.run(r, stream, p.frames() ? frameIndex : null, p.scenario(), channel,
+                        relayCpu, toolCpu, receiveBufferBytes, bitrateKbps, verifyEvery);
                 results.add(res);
                 System.out.println(Report.row(res));
                 if (res.problems() != null) {
@@ -232,14 +241,29 @@ public final class Main implements Callable<Integer> {
                                 + "(or several, comma-separated), not " + r);
             }
         }
+        List<Boolean> frames = new ArrayList<>();
+        for (String f : formats) {
+            switch (f.trim()) {
+                case "bytes" -> frames.add(false);
+                case "frames" -> frames.add(true);
+                default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--format is bytes or frames (or both, comma-separated), not " + f);
+            }
+        }
+        if (frames.contains(true) && (relays.contains("node") || relays.contains("c"))) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--format frames needs this project's relay: node and c have no frame view");
+        }
         for (int n : viewers) {
             if (slow + stalled > n) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
                         "--slow + --stalled is more than --viewers " + n);
             }
             for (String r : relays) {
-                plan.add(new Planned(r, new LoadRun.Scenario(slow + stalled == 0 ? "sweep" : "mixed",
-                        n - slow - stalled, slow, stalled, seconds, slowRate)));
+                for (boolean f : frames) {
+                    plan.add(new Planned(r, new LoadRun.Scenario(slow + stalled == 0 ? "sweep" : "mixed",
+                            n - slow - stalled, slow, stalled, seconds, slowRate), f));
+                }
             }
         }
         return plan;

@@ -53,7 +53,12 @@ final class ViewerFleet implements AutoCloseable {
         /** This project's relay: control messages as text, the init segment, media from a keyframe. */
         WSVIDEO,
         /** A relay that forwards the publisher's bytes as they are, from the start. */
-        RAW
+        RAW,
+        /**
+         * This project's relay with {@code ?format=frames}: control messages as text, then one message of frames
+         * per chunk (14-byte header, payload), each found in the stream by track and timestamp.
+         */
+        FRAMES
     }
 
     private static final int MAX_PENDING_HANDSHAKES = 128;
@@ -61,6 +66,8 @@ final class ViewerFleet implements AutoCloseable {
     private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
     private final LiveStream stream;
+    /** The stream's frames, for {@link Protocol#FRAMES}; null otherwise. */
+    private final FrameIndex frameIndex;
     private final AtomicLongArray sentNanos;
     private final InetSocketAddress address;
     private final String path;
@@ -96,7 +103,18 @@ final class ViewerFleet implements AutoCloseable {
     ViewerFleet(LiveStream stream, AtomicLongArray sentNanos, InetSocketAddress address, String path,
                 Protocol protocol, int fast, int slow, int stalled, long slowBytesPerSecond, int receiveBufferBytes,
                 int verifyEvery) throws IOException {
+        this(stream, null, sentNanos, address, path, protocol, fast, slow, stalled, slowBytesPerSecond,
+                receiveBufferBytes, verifyEvery);
+    }
+
+    ViewerFleet(LiveStream stream, FrameIndex frameIndex, AtomicLongArray sentNanos, InetSocketAddress address,
+                String path, Protocol protocol, int fast, int slow, int stalled, long slowBytesPerSecond,
+                int receiveBufferBytes, int verifyEvery) throws IOException {
+        if (protocol == Protocol.FRAMES && frameIndex == null) {
+            throw new IllegalArgumentException("the frames protocol needs the stream's frame index");
+        }
         this.stream = stream;
+        this.frameIndex = frameIndex;
         this.sentNanos = sentNanos;
         this.address = address;
         this.path = path;
@@ -299,6 +317,17 @@ final class ViewerFleet implements AutoCloseable {
         private int initRead;
         private final byte[] clusterHeader = new byte[LiveStream.CLUSTER_HEADER_BYTES];
         private int clusterHeaderLength;
+
+        // Frame parser (Protocol.FRAMES): the frame being read and where its payload lies in the stream.
+        private final byte[] frameHeader = new byte[FrameIndex.HEADER_BYTES];
+        private int frameHeaderLength;
+        private long framePayloadRemaining;
+        private int frameLength;
+        private long framePayloadAt;
+        /** The frame is in the index with this length and its payload matched so far. */
+        private boolean frameGood;
+        /** The last frame of the message being received, for its latency; -1 if none was found. */
+        private int lastFrame = -1;
 
         // Slow viewers.
         double tokens;
@@ -598,8 +627,11 @@ final class ViewerFleet implements AutoCloseable {
                 switch (type) {
                     case "stream" -> {
                         streams++;
-                        sync = Sync.INIT;
+                        // Frames locate themselves (track and time); bytes follow the init segment.
+                        sync = protocol == Protocol.FRAMES ? Sync.SYNCED : Sync.INIT;
                         initRead = 0;
+                        frameHeaderLength = 0;
+                        framePayloadRemaining = 0;
                     }
                     case "skip" -> {
                         skips++;
@@ -608,8 +640,10 @@ final class ViewerFleet implements AutoCloseable {
                         if (d.find()) {
                             skippedBytesAnnounced += Long.parseLong(d.group(1));
                         }
-                        sync = Sync.NEED_CLUSTER;
-                        clusterHeaderLength = 0;
+                        if (protocol != Protocol.FRAMES) {
+                            sync = Sync.NEED_CLUSTER;
+                            clusterHeaderLength = 0;
+                        }
                     }
                     case "ended" -> sync = Sync.WAITING;
                     default -> {
@@ -621,6 +655,18 @@ final class ViewerFleet implements AutoCloseable {
                 return;
             }
             binaryMessages++;
+            if (protocol == Protocol.FRAMES) {
+                if (frameHeaderLength != 0 || framePayloadRemaining != 0) {
+                    mismatches++; // a message must hold whole frames
+                    frameHeaderLength = 0;
+                    framePayloadRemaining = 0;
+                }
+                if (lastFrame >= 0) {
+                    latency(stream.chunkOf(frameIndex.offset(lastFrame) + frameIndex.length(lastFrame) - 1), now);
+                }
+                lastFrame = -1;
+                return;
+            }
             if (sync == Sync.INIT) {
                 if (initRead != stream.initLength) {
                     mismatches++;
@@ -630,25 +676,87 @@ final class ViewerFleet implements AutoCloseable {
                 return;
             }
             if (sync == Sync.SYNCED && offset > 0) {
-                int chunk = stream.chunkOf(offset - 1);
-                long sent = chunk < sentNanos.length() ? sentNanos.get(chunk) : 0;
-                if (sent != 0) {
-                    long micros = Math.max(0, (now - sent) / 1000);
-                    if (kind == Kind.FAST) {
-                        fastLatencyMicros.recordValue(micros);
-                        Histogram h = secondBucket(now);
-                        if (h != null) {
-                            h.recordValue(micros);
+                latency(stream.chunkOf(offset - 1), now);
+            }
+        }
+
+        /** One latency sample: now minus when the chunk that completed the message was published. */
+        private void latency(int chunk, long now) {
+            long sent = chunk < sentNanos.length() ? sentNanos.get(chunk) : 0;
+            if (sent != 0) {
+                long micros = Math.max(0, (now - sent) / 1000);
+                if (kind == Kind.FAST) {
+                    fastLatencyMicros.recordValue(micros);
+                    Histogram h = secondBucket(now);
+                    if (h != null) {
+                        h.recordValue(micros);
+                    }
+                } else {
+                    slowLatencyMicros.recordValue(micros);
+                }
+            }
+        }
+
+        /**
+         * Frame messages: each 14-byte header names a frame of the stream (track, time, length); its payload is
+         * compared with the stream's bytes there (for verifying viewers) and counted when it matched.
+         */
+        private void frameMedia(ByteBuffer b, int pos, int n) {
+            while (n > 0) {
+                if (framePayloadRemaining == 0) {
+                    int m = Math.min(n, frameHeader.length - frameHeaderLength);
+                    b.get(pos, frameHeader, frameHeaderLength, m);
+                    frameHeaderLength += m;
+                    pos += m;
+                    n -= m;
+                    if (frameHeaderLength == frameHeader.length) {
+                        frameHeaderLength = 0;
+                        ByteBuffer h = ByteBuffer.wrap(frameHeader);
+                        int track = h.get(0) & 0xFF;
+                        frameLength = h.getInt(10);
+                        int frame = frameIndex.find(track, h.getLong(2));
+                        frameGood = frame >= 0 && frameIndex.length(frame) == frameLength;
+                        if (!frameGood) {
+                            mismatches++;
                         }
-                    } else {
-                        slowLatencyMicros.recordValue(micros);
+                        lastFrame = frame;
+                        framePayloadAt = frame < 0 ? -1 : frameIndex.offset(frame);
+                        framePayloadRemaining = frameLength & 0xFFFFFFFFL;
+                        if (framePayloadRemaining == 0) {
+                            frameDone();
+                        }
+                    }
+                } else {
+                    int m = (int) Math.min(n, framePayloadRemaining);
+                    if (frameGood && !same(b, pos, framePayloadAt, m)) {
+                        mismatches++;
+                        frameGood = false;
+                    }
+                    framePayloadAt += m;
+                    framePayloadRemaining -= m;
+                    pos += m;
+                    n -= m;
+                    if (framePayloadRemaining == 0) {
+                        frameDone();
                     }
                 }
             }
         }
 
+        private void frameDone() {
+            if (frameGood) {
+                goodBytes += FrameIndex.HEADER_BYTES + frameLength;
+            }
+        }
+
         private void media(ByteBuffer b, int pos, int n) {
             binaryBytes += n;
+            if (protocol == Protocol.FRAMES) {
+                if (sync == Sync.SYNCED) {
+                    frameMedia(b, pos, n);
+                }
+                return;
+            }
             while (n > 0) {
                 switch (sync) {
                     case INIT -> {
