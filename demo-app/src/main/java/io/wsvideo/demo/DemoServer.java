@@ -42,6 +42,7 @@ public final class DemoServer implements RelayServer {
     private final Container container;
     private final MetricsHandler metrics;
     private final DemoRecording recording;
+    private final HandshakeGuard handshakes;
 
     private DemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes)
             throws IOException {
@@ -66,6 +67,9 @@ public final class DemoServer implements RelayServer {
         listener.getKeepAlive().setIdleTimeoutInSeconds(-1);
         listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
         listener.registerAddOn(new WebSocketAddOn(container, "/"));
+        // Slow and silent clients: a deadline for every unfinished request, and a cap on them per address.
+        this.handshakes = new HandshakeGuard(config.handshakeTimeoutMillis(), config.maxSessionsPerRemoteAddress());
+        listener.registerAddOn(handshakes);
         if (socketSendBufferBytes > 0) {
             // The kernel's send buffer grows to megabytes per connection by default: seconds of stale
             // video a slow viewer must drain before the relay's own queue (and its skip to the next
@@ -150,6 +154,7 @@ public final class DemoServer implements RelayServer {
         }
         container.stop();
         http.shutdownNow();
+        handshakes.close();
         metrics.close();
     }
 

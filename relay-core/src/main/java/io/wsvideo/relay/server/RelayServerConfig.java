@@ -36,6 +36,7 @@ public final class RelayServerConfig {
     private final int maxMessageBytes;
     private final long publisherIdleTimeoutMillis;
     private final long viewerIdleTimeoutMillis;
+    private final long handshakeTimeoutMillis;
     private final int maxSessionsPerRemoteAddress;
     private final PublishAuthorizer publishAuthorizer;
     private final SharedTokens viewTokens;
@@ -50,6 +51,7 @@ public final class RelayServerConfig {
         this.maxMessageBytes = b.maxMessageBytes;
         this.publisherIdleTimeoutMillis = b.publisherIdleTimeoutMillis;
         this.viewerIdleTimeoutMillis = b.viewerIdleTimeoutMillis;
+        this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.maxSessionsPerRemoteAddress = b.maxSessionsPerRemoteAddress;
         this.publishAuthorizer = b.publishAuthorizer != null ? b.publishAuthorizer
                 : b.publishTokens.isEmpty() ? null : SharedTokens.of(b.publishTokens);
@@ -140,6 +142,16 @@ public final class RelayServerConfig {
         return viewerIdleTimeoutMillis;
     }
 
+    /**
+     * A connection must finish its HTTP request (the WebSocket upgrade, or a page) within this many milliseconds
+     * of connecting, or of its previous request; past it the server closes it (slow or silent clients). Applies
+     * where the relay runs the HTTP server itself (the standalone demo on Tyrus or Netty); in a servlet container
+     * the connector's own timeout does this (Tomcat's {@code connectionTimeout}, Jetty's idle timeout).
+     */
+    public long handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
     /** Most open relay sessions (publishers and viewers together) from one IP address; 0: no limit. */
     public int maxSessionsPerRemoteAddress() {
         return maxSessionsPerRemoteAddress;
@@ -180,7 +192,8 @@ public final class RelayServerConfig {
     public String toString() {
         return "RelayServerConfig{enabled=" + enabled + ", publishPath=" + publishPath + ", viewPath=" + viewPath
                 + ", maxMessageBytes=" + maxMessageBytes + ", publisherIdleTimeoutMillis=" + publisherIdleTimeoutMillis
-                + ", viewerIdleTimeoutMillis=" + viewerIdleTimeoutMillis + ", maxSessionsPerRemoteAddress="
+                + ", viewerIdleTimeoutMillis=" + viewerIdleTimeoutMillis + ", handshakeTimeoutMillis="
+                + handshakeTimeoutMillis + ", maxSessionsPerRemoteAddress="
                 + maxSessionsPerRemoteAddress + ", publish=" + (publishAuthorizer == null ? "open" : publishAuthorizer)
                 + ", view=" + (viewTokens == null ? "open" : viewTokens) + ", allowedOrigins="
                 + (allowedOrigins.isEmpty() ? "any" : allowedOrigins) + ", relay=" + relay
@@ -196,6 +209,7 @@ public final class RelayServerConfig {
         private int maxMessageBytes = 1024 * 1024;
         private long publisherIdleTimeoutMillis = 30_000;
         private long viewerIdleTimeoutMillis = 0;
+        private long handshakeTimeoutMillis = 10_000;
         private int maxSessionsPerRemoteAddress = 0;
         private PublishAuthorizer publishAuthorizer;
         private List<String> publishTokens = List.of();
@@ -256,6 +270,12 @@ public final class RelayServerConfig {
             return this;
         }
 
+        /** See {@link RelayServerConfig#handshakeTimeoutMillis()}; must be positive. */
+        public Builder handshakeTimeoutMillis(long v) {
+            this.handshakeTimeoutMillis = v;
+            return this;
+        }
+
         /** Most open relay sessions from one IP address; past it a new one is closed with 1013. 0: no limit. */
         public Builder maxSessionsPerRemoteAddress(int v) {
             this.maxSessionsPerRemoteAddress = v;
@@ -313,6 +333,9 @@ public final class RelayServerConfig {
             if (publisherIdleTimeoutMillis < 0) {
                 throw new IllegalArgumentException("publisherIdleTimeoutMillis must be >= 0, was "
                         + publisherIdleTimeoutMillis);
+            }
+            if (handshakeTimeoutMillis <= 0) {
+                throw new IllegalArgumentException("handshakeTimeoutMillis must be > 0, was " + handshakeTimeoutMillis);
             }
             if (viewerIdleTimeoutMillis < 0) {
                 throw new IllegalArgumentException("viewerIdleTimeoutMillis must be >= 0, was "
@@ -425,6 +448,7 @@ public final class RelayServerConfig {
         KEYS.put("maxSessionsPerRemoteAddress", (r, j, k, v) -> j.maxSessionsPerRemoteAddress(integer(k, v)));
         KEYS.put("publisherIdleTimeoutMillis", (r, j, k, v) -> j.publisherIdleTimeoutMillis(whole(k, v)));
         KEYS.put("viewerIdleTimeoutMillis", (r, j, k, v) -> j.viewerIdleTimeoutMillis(whole(k, v)));
+        KEYS.put("handshakeTimeoutMillis", (r, j, k, v) -> j.handshakeTimeoutMillis(whole(k, v)));
         KEYS.put("channelNamePattern", (r, j, k, v) -> r.channelNamePattern(v));
         KEYS.put("publishTokens", (r, j, k, v) -> j.publishTokens(list(v)));
         KEYS.put("viewTokens", (r, j, k, v) -> j.viewTokens(list(v)));

@@ -29,6 +29,7 @@ class RelayServerConfigTest {
         p.put("wsvideo.maxSessionsPerRemoteAddress", "20");
         p.put("wsvideo.publisherIdleTimeoutMillis", "60000");
         p.put("wsvideo.viewerIdleTimeoutMillis", "120000");
+        p.put("wsvideo.handshakeTimeoutMillis", "5000");
         p.put("wsvideo.channelNamePattern", "[a-z]{1,8}");
         p.put("wsvideo.publishTokens", " one , two ");
         p.put("wsvideo.viewTokens", "see");
@@ -64,6 +65,7 @@ class RelayServerConfigTest {
         assertThat(c.maxSessionsPerRemoteAddress()).isEqualTo(20);
         assertThat(c.publisherIdleTimeoutMillis()).isEqualTo(60000);
         assertThat(c.viewerIdleTimeoutMillis()).isEqualTo(120000);
+        assertThat(c.handshakeTimeoutMillis()).isEqualTo(5000);
         assertThat(c.relay().channelNamePattern().pattern()).isEqualTo("[a-z]{1,8}");
         assertThat(c.publishAuthorizer().authorize("c", "two", null)).isTrue();
         assertThat(c.publishAuthorizer().authorize("c", " two ", null)).isFalse();

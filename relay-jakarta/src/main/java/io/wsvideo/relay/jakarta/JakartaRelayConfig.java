@@ -84,6 +84,11 @@ public final class JakartaRelayConfig {
         return server.viewerIdleTimeoutMillis();
     }
 
+    /** See {@link RelayServerConfig#handshakeTimeoutMillis()}. */
+    public long handshakeTimeoutMillis() {
+        return server.handshakeTimeoutMillis();
+    }
+
     public int maxSessionsPerRemoteAddress() {
         return server.maxSessionsPerRemoteAddress();
     }
@@ -149,6 +154,11 @@ public final class JakartaRelayConfig {
 
         public Builder viewerIdleTimeoutMillis(long v) {
             b.viewerIdleTimeoutMillis(v);
+            return this;
+        }
+
+        public Builder handshakeTimeoutMillis(long v) {
+            b.handshakeTimeoutMillis(v);
             return this;
         }
 

@@ -166,7 +166,7 @@ public final class NettyRelayServer implements AutoCloseable {
         private int socketSendBufferBytes;
         private int lowWaterMark = 32 * 1024;
         private int highWaterMark = 64 * 1024;
-        private long handshakeTimeoutMillis = 10_000;
+        private long handshakeTimeoutMillis;
         private long httpIdleTimeoutMillis = 60_000;
         private Supplier<? extends ChannelHandler> http;
         private boolean warmUp;
@@ -174,6 +174,7 @@ public final class NettyRelayServer implements AutoCloseable {
         private Builder(RelayHub hub, RelayServerConfig config) {
             this.hub = Objects.requireNonNull(hub, "hub");
             this.config = Objects.requireNonNull(config, "config");
+            this.handshakeTimeoutMillis = config.handshakeTimeoutMillis();
         }
 
         /** Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface). */

@@ -75,6 +75,12 @@ public class RelayProperties implements Validator {
     /** A viewer connection with no traffic either way this many milliseconds is closed; 0: never. */
     private long viewerIdleTimeoutMillis = ENDPOINTS.viewerIdleTimeoutMillis();
 
+    /**
+     * A connection that has not finished its HTTP request this many milliseconds after connecting is closed
+     * (servers the relay runs itself; in Spring Boot's embedded container use the container's own timeout).
+     */
+    private long handshakeTimeoutMillis = ENDPOINTS.handshakeTimeoutMillis();
+
     /** Regular expression valid channel names match (1008 otherwise). */
     private String channelNamePattern = RELAY.channelNamePattern().pattern();
 
@@ -123,6 +129,7 @@ public class RelayProperties implements Validator {
                 .maxSessionsPerRemoteAddress(maxSessionsPerRemoteAddress)
                 .publisherIdleTimeoutMillis(publisherIdleTimeoutMillis)
                 .viewerIdleTimeoutMillis(viewerIdleTimeoutMillis)
+                .handshakeTimeoutMillis(handshakeTimeoutMillis)
                 .publishTokens(publishTokens)
                 .viewTokens(viewTokens)
                 .allowedOrigins(allowedOrigins)
@@ -296,6 +303,14 @@ public class RelayProperties implements Validator {
 
     public void setViewerIdleTimeoutMillis(long viewerIdleTimeoutMillis) {
         this.viewerIdleTimeoutMillis = viewerIdleTimeoutMillis;
+    }
+
+    public long getHandshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
+    public void setHandshakeTimeoutMillis(long handshakeTimeoutMillis) {
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
     public String getChannelNamePattern() {
