@@ -190,7 +190,10 @@ class RelayPropertiesTest {
         while (m.find()) {
             described.add(m.group(1));
         }
+        // Recording (the record* keys, issue 16) is not wired into the starter yet: the starter starts no
+        // Recorder, so binding those keys would accept settings that do nothing. Every other key must be here.
         List<String> expected = JakartaRelayConfig.keys().stream()
+                .filter(k -> !k.startsWith("record"))
                 .map(RelayPropertiesTest::dashed).toList();
         assertThat(described).containsExactlyInAnyOrderElementsOf(expected);
     }
