@@ -102,19 +102,19 @@ public final class MediaTools {
      * @return the presentation time of the frame ffmpeg decoded first after the seek, in seconds
      */
     public static double seekAndDecode(Path file, double seconds) throws IOException, InterruptedException {
-        Result r = run("ffmpeg", "-v", "error", "-ss", String.valueOf(seconds), "-i", file.toString(),
-                "-frames:v", "1", "-copyts", "-vf", "showinfo", "-f", "null", "-");
-        // showinfo logs at info level: run again with it visible if the plain run passed.
-        if (r.exit() != 0 || !r.err().isBlank()) {
-            fail("ffmpeg -ss " + seconds + " failed on " + file + ": " + r.err());
+        // One run: info level for showinfo's frame line, each line tagged with its level to find errors.
+        Result r = run("ffmpeg", "-hide_banner", "-loglevel", "level+info", "-ss", String.valueOf(seconds), "-i",
+                file.toString(), "-frames:v", "1", "-copyts", "-vf", "showinfo", "-f", "null", "-");
+        String errors = r.err().lines().filter(l -> l.contains("[error]") || l.contains("[fatal]")
+                || l.contains("[warning]")).reduce("", (x, y) -> x + y + "\n");
+        if (r.exit() != 0 || !errors.isEmpty()) {
+            fail("ffmpeg -ss " + seconds + " failed on " + file + ": " + errors + r.err());
         }
-        Result info = run("ffmpeg", "-v", "info", "-ss", String.valueOf(seconds), "-i", file.toString(),
-                "-frames:v", "1", "-copyts", "-vf", "showinfo", "-f", "null", "-");
-        int at = info.err().indexOf("pts_time:");
+        int at = r.err().indexOf("pts_time:");
         if (at < 0) {
-            fail("no frame decoded after -ss " + seconds + ": " + info.err());
+            fail("no frame decoded after -ss " + seconds + ": " + r.err());
         }
-        String rest = info.err().substring(at + "pts_time:".length()).strip();
+        String rest = r.err().substring(at + "pts_time:".length()).strip();
         return Double.parseDouble(rest.split("\\s+")[0]);
     }
 }

@@ -23,6 +23,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -264,9 +265,11 @@ class RecorderTest {
     void aSinkThatBlocksOverflowsTheQueueAndNeverSlowsThePublisher() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<String> ends = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch writing = new CountDownLatch(1);
         RecordingSink stuck = start -> new RecordingSink.Stream() {
             @Override
             public void data(long offset, ByteBuffer bytes) throws IOException {
+                writing.countDown();
                 try {
                     release.await(); // a disk that hangs
                 } catch (InterruptedException e) {
@@ -296,7 +299,9 @@ class RecorderTest {
             Recorder recorder = Recorder.start(hub, config().queueBytes(30_000).build(), stuck);
             hub.openViewer("cam", viewer);
             Publisher p = Recordings.publish(hub, "cam", VP8);
-            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> Recordings.send(p, VP8, 0, VP8.chunks().size()));
+            Recordings.send(p, VP8, 0, 1);
+            assertThat(writing.await(10, TimeUnit.SECONDS)).as("the writer took the first chunk").isTrue();
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> Recordings.send(p, VP8, 1, VP8.chunks().size()));
             RecorderStats stats = recorder.stats();
             assertThat(stats.queueOverflows()).isEqualTo(1);
             assertThat(stats.recordings()).singleElement().satisfies(r -> {
