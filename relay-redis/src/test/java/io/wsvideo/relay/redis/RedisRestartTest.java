@@ -20,7 +20,7 @@ class RedisRestartTest {
     @Test
     void aRedisRestartEndsRelayedStreamsAndTheyComeBackAtAKeyframe() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus-long");
-        byte[] all = rec.bytes();
+        byte[] all = Recording.asRelayed(rec.bytes());
         List<ByteBuffer> chunks = rec.chunks();
         long[] millis = rec.chunkMillis();
         try (RedisServerProcess redis = RedisServerProcess.start();
@@ -129,7 +129,7 @@ class RedisRestartTest {
             for (ByteBuffer c : chunks.subList(10, chunks.size())) {
                 p.onData(c);
             }
-            byte[] all = rec.bytes();
+            byte[] all = Recording.asRelayed(rec.bytes());
             await("B has the end of the stream", 10_000, () -> endsWith(onB.bytesOfLastStream(),
                     Arrays.copyOfRange(all, all.length - 100, all.length)));
             assertThat(localOnA.bytesOfLastStream()).isEqualTo(all);
