@@ -21,8 +21,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
@@ -101,6 +103,40 @@ class RecordingPlaybackBrowserTest {
         double listed = Double.parseDouble(m.group(2));
 
         chrome.get("http://127.0.0.1:" + server.port() + "/play?name=" + name);
+        playsAndSeeks(channel, name, listed);
+    }
+
+    /**
+     * The issue's "done when": a broadcast from the demo's own page (Chromium's fake camera), stopped, then played
+     * and seeked from the recordings page.
+     */
+    @Test
+    void aBroadcastFromTheBroadcastPageIsPlayedAndSeekedFromTheRecordingsPage() throws Exception {
+        String base = "http://127.0.0.1:" + server.port();
+        chrome.get(base + "/broadcast?channel=e2e");
+        WsClient.await(Duration.ofSeconds(15), () -> chrome.findElement(By.id("start")).isEnabled());
+        chrome.findElement(By.id("start")).click();
+        WsClient.await(Duration.ofSeconds(20), () -> server.hub().stats().channel("e2e") != null
+                && server.hub().stats().channel("e2e").bytesIn() > 0);
+        Thread.sleep(6000);
+        chrome.findElement(By.id("stop")).click();
+        WsClient.await(Duration.ofSeconds(20), () -> list().contains("\"channel\":\"e2e\"")
+                && !list().contains("\"recording\":true"));
+
+        chrome.get(base + "/recordings.html?channel=e2e");
+        WsClient.await(Duration.ofSeconds(15), () -> !chrome.findElements(By.linkText("Play")).isEmpty());
+        assertThat(chrome.findElement(By.id("recordings")).getText()).contains("e2e").contains("opus");
+        chrome.findElement(By.linkText("Play")).click();
+        WsClient.await(Duration.ofSeconds(15), () -> chrome.getCurrentUrl().contains("/play?name=e2e_"));
+        Matcher m = Pattern.compile("\\{\"name\":\"(e2e_[^\"]+)\",\"channel\":\"e2e\",\"start\":\"[^\"]+\","
+                + "\"duration\":([0-9.]+)").matcher(list());
+        assertThat(m.find()).isTrue();
+        double listed = Double.parseDouble(m.group(2));
+        assertThat(listed).as("six seconds of broadcast, give or take the start and stop").isBetween(4.0, 9.0);
+        playsAndSeeks("e2e", m.group(1), listed);
+    }
+
+    private void playsAndSeeks(String channel, String name, double listed) throws Exception {
         WsClient.await(Duration.ofSeconds(15), () -> {
             Object ready = chrome.executeScript("return window.wsvideoRecording ? wsvideoRecording.video.readyState : 0");
             return ready instanceof Number n && n.intValue() >= 1;
