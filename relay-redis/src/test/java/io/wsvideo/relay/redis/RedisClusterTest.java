@@ -75,7 +75,7 @@ class RedisClusterTest {
 
     private static void feed(Publisher p, List<ByteBuffer> chunks) {
         for (ByteBuffer c : chunks) {
-            p.onData(c);
+            p.onData(ByteBuffer.allocate(c.remaining()).put(c.duplicate()).flip()); // writable, as transports give it
         }
     }
 
