@@ -5,25 +5,34 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
 import io.wsvideo.relay.netty.NettyRelayServer;
 import io.wsvideo.relay.netty.NettyTransport;
+import io.wsvideo.relay.record.RecordingsHttp;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -43,7 +52,6 @@ public final class NettyDemoServer implements RelayServer {
         this.config = config;
         this.hub = RelayHub.create(config.relay());
         try {
-            // Recording works on this engine too; serving /recordings is the Tyrus engine's (and the WAR's) for now.
             this.recording = DemoRecording.start(hub, config);
         } catch (IOException | RuntimeException e) {
             hub.close();
@@ -145,6 +153,8 @@ public final class NettyDemoServer implements RelayServer {
             } else if (path.equals("/metrics")) {
                 send(ctx, req, body(DemoMetrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8),
                         "no-store", head), true);
+            } else if (recording != null && DemoRecording.owns(path)) {
+                recordings(ctx, req, uri, path);
             } else {
                 Pages.Page page = Pages.find(path);
                 if (page == null) {
@@ -155,6 +165,50 @@ public final class NettyDemoServer implements RelayServer {
                 r.headers().set("X-Content-Type-Options", "nosniff");
                 send(ctx, req, r, true);
             }
+        }
+
+        /** {@code /recordings}: small answers whole; a file streamed from disk, then the connection closes. */
+        private void recordings(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri, String path)
+                throws IOException {
+            if (DemoRecording.wantsPage(path, req.headers().get(HttpHeaderNames.ACCEPT))) {
+                FullHttpResponse r = status(HttpResponseStatus.SEE_OTHER);
+                String query = uri.rawQuery();
+                r.headers().set(HttpHeaderNames.LOCATION, "/recordings.html" + (query.isEmpty() ? "" : "?" + query));
+                send(ctx, req, r, true);
+                return;
+            }
+            RecordingsHttp.Reply reply = recording.handle(req.method().name(), path, param(uri, "channel"),
+                    DemoRecording.token(param(uri, "token"), req.headers().get(HttpHeaderNames.AUTHORIZATION)),
+                    req.headers().get(HttpHeaderNames.RANGE), req.headers().get(HttpHeaderNames.IF_RANGE));
+            HttpResponseStatus status = HttpResponseStatus.valueOf(reply.status());
+            if (reply.file() == null) {
+                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                        reply.body() == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(reply.body()));
+                reply.headers().forEach(r.headers()::set);
+                send(ctx, req, r, true);
+                return;
+            }
+            HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+            reply.headers().forEach(r.headers()::set);
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            // The server's HTTP deadline (the next request within its idle time) would cut a long download, and the
+            // file goes out in pieces as the client takes them: this connection serves this file, then closes.
+            ChannelPipeline p = ctx.pipeline();
+            if (p.get("http-deadline") != null) {
+                p.remove("http-deadline");
+            }
+            if (p.get(ChunkedWriteHandler.class) == null) {
+                p.addBefore(ctx.name(), "recording-chunks", new ChunkedWriteHandler());
+            }
+            ctx.write(r);
+            FileChannel file = FileChannel.open(reply.file(), StandardOpenOption.READ);
+            ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(file, reply.offset(), reply.length(), 65536)))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private static String param(QueryStringDecoder uri, String name) {
+            java.util.List<String> v = uri.parameters().get(name);
+            return v == null || v.isEmpty() ? null : v.get(0);
         }
 
         private static FullHttpResponse status(HttpResponseStatus status) {

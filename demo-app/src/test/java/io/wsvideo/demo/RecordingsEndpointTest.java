@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo with {@code --record-dir}: a publisher over a real WebSocket is recorded, and {@code /recordings}
- * lists and serves the file over real HTTP (Grizzly) with byte ranges, behind the view tokens, refusing names
- * that try to leave the directory.
+ * lists and serves the file over real HTTP (Grizzly; Netty in {@link RecordingsEndpointNettyTest}) with byte
+ * ranges, behind the view tokens, refusing names that try to leave the directory.
  */
 class RecordingsEndpointTest {
 
@@ -40,7 +40,12 @@ class RecordingsEndpointTest {
     @TempDir
     Path dir;
 
-    private DemoServer server;
+    private RelayServer server;
+
+    /** The engine under test; {@link RecordingsEndpointNettyTest} runs the same on Netty. */
+    RelayServer.Engine engine() {
+        return RelayServer.Engine.TYRUS;
+    }
 
     @AfterEach
     void stop() {
@@ -53,10 +58,10 @@ class RecordingsEndpointTest {
         return "http://127.0.0.1:" + server.port();
     }
 
-    private DemoServer start(Map<String, String> settings) throws Exception {
+    private RelayServer start(Map<String, String> settings) throws Exception {
         java.util.Map<String, String> p = new java.util.LinkedHashMap<>(settings);
         p.put("wsvideo.recordDir", dir.toString());
-        server = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.fromProperties(p));
+        server = engine().start("127.0.0.1", 0, JakartaRelayConfig.fromProperties(p));
         return server;
     }
 
@@ -180,12 +185,16 @@ class RecordingsEndpointTest {
             assertThat(response).as(path).doesNotContain("root:x");
         }
         // An encoded slash, backslash or NUL anywhere in a path, or a path climbing above the root: Grizzly refuses
-        // it itself (500, empty), before any handler.
+        // it itself (500, empty), before any handler; Netty hands it to the handler.
         for (String path : List.of("/recordings/../..", "/recordings/..%2Fsecret.webm", "/recordings/%2e%2e%2fsecret.webm",
                 "/recordings/..%5Csecret.webm", "/recordings/cam%00.webm", "/recordings/%2Fetc%2Fpasswd")) {
             String response = raw("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             assertThat(status(response)).as(path).matches("HTTP/1\\.1 (400|404|500) .*");
-            assertThat(response).as(path).doesNotContain("root:x").contains("Content-Length: 0");
+            assertThat(response).as(path).doesNotContain("root:x");
+            if (engine() == RelayServer.Engine.NETTY) {
+                // Netty passes the decoded path on: the handler refuses it itself.
+                assertThat(status(response)).as(path).matches("HTTP/1\\.1 (400|404) .*");
+            }
         }
     }
 

@@ -65,7 +65,7 @@ class NettyIT extends ContainerContract {
         return false;
     }
 
-    /** NettyRelayServer alone starts no recorder, and the Netty demo does not serve /recordings yet. */
+    /** NettyRelayServer alone starts no recorder (the Netty demo does: demo-app's RecordingsEndpointNettyTest). */
     @Override
     boolean servesRecordings() {
         return false;
