@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -27,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * The relay's own recordings: a {@link RecordingSink} that writes each recorded stream as seekable WebM (or
  * Matroska) or fragmented MP4 files in {@link RecordingConfig#dir()}, rotating them at the configured limits,
  * and the store that lists them, finds one by name for serving, and deletes the oldest to keep within the
- * retention limits (checked whenever a file starts or ends).
+ * retention limits (checked whenever a file starts or ends, and with an age limit also on a timer).
  *
  * <p>Files are named {@code CHANNEL_yyyyMMddTHHmmss.SSSZ.webm} (UTC start time, a {@code -N} suffix if two
  * start in the same millisecond), and only names of that shape are ever listed, served or deleted.
  */
-public final class RecordingFiles implements RecordingSink {
+public final class RecordingFiles implements RecordingSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecordingFiles.class);
     private static final Pattern NAME = Pattern.compile(
@@ -50,6 +53,8 @@ public final class RecordingFiles implements RecordingSink {
     private final Map<Path, Long> open = new ConcurrentHashMap<>();
     /** Heads of completed files, by name, valid while size and modification time stay the same. */
     private final Map<String, Cached> heads = new ConcurrentHashMap<>();
+    /** Applies the age limit while nothing records; null without one. */
+    private ScheduledExecutorService retentionTimer;
 
     private record Cached(long size, long modified, FileProbe.Head head) {
     }
@@ -73,6 +78,15 @@ public final class RecordingFiles implements RecordingSink {
     static RecordingFiles create(RecordingConfig config, FileTarget.Opener opener, Clock clock) throws IOException {
         RecordingFiles f = new RecordingFiles(config, opener, clock);
         f.enforceRetention();
+        if (config.retentionSeconds() > 0) {
+            long period = Math.max(1, Math.min(60, config.retentionSeconds() / 10));
+            f.retentionTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "wsvideo-recording-retention");
+                t.setDaemon(true);
+                return t;
+            });
+            f.retentionTimer.scheduleWithFixedDelay(f::enforceRetention, period, period, TimeUnit.SECONDS);
+        }
         return f;
     }
 
@@ -275,6 +289,14 @@ public final class RecordingFiles implements RecordingSink {
             } catch (IOException ex) {
                 LOG.warn("retention: cannot delete {}: {}", e.path(), ex.toString());
             }
+        }
+    }
+
+    /** Stops the retention timer (the {@link Recorder} closing its sink does this); the files stay. */
+    @Override
+    public void close() {
+        if (retentionTimer != null) {
+            retentionTimer.shutdownNow();
         }
     }
 

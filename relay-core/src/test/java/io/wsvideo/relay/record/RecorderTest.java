@@ -180,6 +180,22 @@ class RecorderTest {
     }
 
     @Test
+    void theAgeLimitIsAppliedOnATimerWhileNothingRecords() throws Exception {
+        record(config().build(), VP8);
+        Path file = single(dir);
+        try (RecordingFiles files = RecordingFiles.create(config().retentionSeconds(10).build())) {
+            assertThat(file).exists(); // written just now: younger than 10 s
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(Duration.ofMinutes(1))));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (Files.exists(file) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(file).as("deleted by the timer (every second for a 10 s limit)").doesNotExist();
+            assertThat(files.list()).isEmpty();
+        }
+    }
+
+    @Test
     void aFullDiskAtRotationStopsTheRecordingNotTheChannel() throws Exception {
         MediaTools.require("ffmpeg", "ffprobe");
         AtomicInteger opened = new AtomicInteger();
