@@ -53,8 +53,9 @@ public final class Recorder implements AutoCloseable {
      * The recorder of each hub, so that every transport can pass a publisher's {@code ?record=1} on with one call
      * ({@link #requested}) instead of carrying the recorder through its own configuration.
      */
-    private static final Map<RelayHub, Recorder> BY_HUB = java.util.Collections.synchronizedMap(
-            new java.util.WeakHashMap<>());
+    // Weak both ways: a recorder holds its hub, and a running one is held by the hub's listener list anyway.
+    private static final Map<RelayHub, java.lang.ref.WeakReference<Recorder>> BY_HUB =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private final RelayHub hub;
     private final RecordingConfig config;
@@ -96,10 +97,10 @@ public final class Recorder implements AutoCloseable {
     public static Recorder start(RelayHub hub, RecordingConfig config, RecordingSink sink) {
         Recorder r = new Recorder(hub, config, sink);
         synchronized (BY_HUB) {
-            if (BY_HUB.get(hub) != null) {
+            if (recorderOf(hub) != null) {
                 throw new IllegalStateException("this hub has a recorder already");
             }
-            BY_HUB.put(hub, r);
+            BY_HUB.put(hub, new java.lang.ref.WeakReference<>(r));
         }
         hub.addListener(r.listener);
         LOG.info("recording {} into {}", config.onRequest() ? "channels matching " + config.channels()
@@ -154,8 +155,14 @@ public final class Recorder implements AutoCloseable {
         if (value == null || !(value.equals("1") || value.equalsIgnoreCase("true"))) {
             return false;
         }
-        Recorder r = BY_HUB.get(hub);
+        Recorder r = recorderOf(hub);
         return r != null && r.request(publisher, token, remoteAddress);
+    }
+
+    private static Recorder recorderOf(RelayHub hub) {
+        java.lang.ref.WeakReference<Recorder> ref = BY_HUB.get(hub);
+        Recorder r = ref == null ? null : ref.get();
+        return r == null || r.closed ? null : r;
     }
 
     /** The recordings running now and the failed ones still shown, with totals. */
@@ -193,7 +200,11 @@ public final class Recorder implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        BY_HUB.remove(hub, this);
+        synchronized (BY_HUB) {
+            if (recorderOf(hub) == this) {
+                BY_HUB.remove(hub);
+            }
+        }
         hub.removeListener(listener);
         for (ActiveRecording r : byPublisher.values()) {
             r.end("recorder closed");
