@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged demo recording a broadcast is killed with SIGKILL mid-stream: the file it leaves plays, without a
- * decoding error, up to its last complete Cluster, and a restarted demo lists it (length unknown, not recording).
+ * decoding error, up to its last complete Cluster; a restarted demo completes it (Cues, Duration) and lists it.
  */
 class RecordingCrashIT {
 
@@ -64,18 +64,21 @@ class RecordingCrashIT {
         assertThat(info).doesNotContain("Cue point").contains("Cluster");
         assertThat(MediaTools.seekAndDecode(file, 3.0)).isBetween(2.9, 3.2);
 
-        // A new demo on the same folder lists it as done, of unknown length (the Duration was never written).
+        // A new demo on the same folder completes it (index and duration), plays the same, and lists it as done.
         Process again = start(dir, freePort(), "crash-2");
         try {
             String list = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest
                     .newBuilder(URI.create("http://127.0.0.1:" + port(again) + "/recordings")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(list).contains("\"name\":\"" + file.getFileName() + "\"", "\"duration\":null",
-                    "\"recording\":false");
+            assertThat(list).contains("\"name\":\"" + file.getFileName() + "\"", "\"recording\":false")
+                    .doesNotContain("\"duration\":null");
         } finally {
             again.destroy();
             again.waitFor(15, TimeUnit.SECONDS);
         }
+        assertThat(MediaTools.run("mkvinfo", "-a", file.toString()).out()).contains("Cue point", "Duration:");
+        assertThat(MediaTools.duration(file)).isCloseTo(lastFrame, org.assertj.core.api.Assertions.within(0.2));
+        assertThat(MediaTools.decodeErrors(file)).isEmpty();
     }
 
     private static Process start(Path dir, int port, String label) throws Exception {

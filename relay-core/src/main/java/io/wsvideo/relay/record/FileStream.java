@@ -15,7 +15,16 @@ final class FileStream implements RecordingSink.Stream {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileStream.class);
 
-    private final RecordingFiles files;
+    /** Where a stream's files go: {@link RecordingFiles}, or one file being repaired. */
+    interface Place {
+        FileTarget create(String channel, String extension) throws IOException;
+
+        void progress(java.nio.file.Path file, long mediaMillis);
+
+        void closed(java.nio.file.Path file, boolean kept);
+    }
+
+    private final Place files;
     private final RecordingSink.Start start;
     private final RecordingConfig config;
 
@@ -35,7 +44,7 @@ final class FileStream implements RecordingSink.Stream {
 
     private FormatWriter writer;
 
-    FileStream(RecordingFiles files, RecordingSink.Start start, RecordingConfig config) {
+    FileStream(Place files, RecordingSink.Start start, RecordingConfig config) {
         this.files = files;
         this.start = start;
         this.config = config;

@@ -77,6 +77,7 @@ public final class RecordingFiles implements RecordingSink, AutoCloseable {
 
     static RecordingFiles create(RecordingConfig config, FileTarget.Opener opener, Clock clock) throws IOException {
         RecordingFiles f = new RecordingFiles(config, opener, clock);
+        f.repairIncomplete();
         f.enforceRetention();
         if (config.retentionSeconds() > 0) {
             long period = Math.max(1, Math.min(60, config.retentionSeconds() / 10));
@@ -94,10 +95,48 @@ public final class RecordingFiles implements RecordingSink, AutoCloseable {
         return dir;
     }
 
+    /**
+     * Completes the files a killed recorder left (no index, no duration; they play but players cannot seek them
+     * well): each is written again with its index and duration. Files that cannot be repaired stay as they are.
+     */
+    private void repairIncomplete() throws IOException {
+        for (RecordingFile f : list()) {
+            if (f.recording() || f.durationMillis() >= 0) {
+                continue;
+            }
+            try {
+                if (Repair.run(dir.resolve(f.name()), f.channel(), config)) {
+                    heads.remove(f.name()); // same time (kept for retention), maybe the same size (MP4)
+                    LOG.info("completed {}: its recorder had stopped before writing its index and duration", f.name());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot complete {} (it still plays from the start): {}", f.name(), e.toString());
+            }
+        }
+    }
+
     @Override
     public Stream open(Start start) {
-        return new FileStream(this, start, config);
+        return new FileStream(place, start, config);
     }
+
+    /** The file writers' view of this store. */
+    private final FileStream.Place place = new FileStream.Place() {
+        @Override
+        public FileTarget create(String channel, String extension) throws IOException {
+            return RecordingFiles.this.create(channel, extension);
+        }
+
+        @Override
+        public void progress(Path file, long mediaMillis) {
+            open.replace(file, mediaMillis);
+        }
+
+        @Override
+        public void closed(Path file, boolean kept) {
+            RecordingFiles.this.closed(file, kept);
+        }
+    };
 
     /** Every recording, newest first. */
     public List<RecordingFile> list() throws IOException {
@@ -219,10 +258,6 @@ public final class RecordingFiles implements RecordingSink, AutoCloseable {
             }
         }
         throw new IOException("no free file name for " + stem);
-    }
-
-    void progress(Path p, long mediaMillis) {
-        open.replace(p, mediaMillis);
     }
 
     void closed(Path p, boolean kept) {
