@@ -2,10 +2,8 @@ package io.wsvideo.relay.record;
 
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.media.MalformedStreamException;
-import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
-import io.wsvideo.relay.media.StreamInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -238,7 +236,7 @@ final class ActiveRecording {
     private void write(ByteBuffer bytes) throws IOException, MalformedStreamException {
         if (stream == null) {
             stream = recorder.sink().open(new RecordingSink.Start(channel, startedAt(), publisher.mimeHint()));
-            segmenter = Segmenter.create(publisher.mimeHint(), recorder.segmenterLimits(), new Events());
+            segmenter = Segmenter.create(publisher.mimeHint(), recorder.segmenterLimits(), new SinkEvents(stream));
         }
         ByteBuffer view = bytes.asReadOnlyBuffer();
         int n = view.remaining();
@@ -276,34 +274,4 @@ final class ActiveRecording {
         return state;
     }
 
-    /** Hands the segmenter's events to the sink, which sees them after the bytes they refer to. */
-    private final class Events implements SegmentListener {
-        @Override
-        public void onInitSegment(long endOffset, StreamInfo info) {
-            call(() -> stream.initSegment(endOffset, info));
-        }
-
-        @Override
-        public void onSegmentStart(long offset, long timestampMillis) {
-            call(() -> stream.segmentStart(offset, timestampMillis));
-        }
-
-        @Override
-        public void onRandomAccessPoint(long segmentOffset) {
-            call(() -> stream.randomAccessPoint(segmentOffset));
-        }
-
-        private void call(IoAction a) {
-            try {
-                a.run();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    @FunctionalInterface
-    private interface IoAction {
-        void run() throws IOException;
-    }
 }

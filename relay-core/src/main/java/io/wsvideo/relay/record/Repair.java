@@ -1,10 +1,8 @@
 package io.wsvideo.relay.record;
 
 import io.wsvideo.relay.media.MalformedStreamException;
-import io.wsvideo.relay.media.SegmentListener;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
-import io.wsvideo.relay.media.StreamInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -53,22 +51,7 @@ final class Repair {
             }
         };
         FileStream stream = new FileStream(place, new RecordingSink.Start(channel, Instant.now(), null), whole);
-        Segmenter segmenter = Segmenter.create(null, SegmenterLimits.defaults(), new SegmentListener() {
-            @Override
-            public void onInitSegment(long endOffset, StreamInfo info) {
-                call(() -> stream.initSegment(endOffset, info));
-            }
-
-            @Override
-            public void onSegmentStart(long offset, long timestampMillis) {
-                call(() -> stream.segmentStart(offset, timestampMillis));
-            }
-
-            @Override
-            public void onRandomAccessPoint(long segmentOffset) {
-                stream.randomAccessPoint(segmentOffset);
-            }
-        });
+        Segmenter segmenter = Segmenter.create(null, SegmenterLimits.defaults(), new SinkEvents(stream));
         try {
             try (InputStream in = Files.newInputStream(file)) {
                 byte[] buf = new byte[1 << 20];
@@ -97,19 +80,6 @@ final class Repair {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
-        }
-    }
-
-    @FunctionalInterface
-    private interface IoAction {
-        void run() throws IOException;
-    }
-
-    private static void call(IoAction a) {
-        try {
-            a.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -117,4 +117,16 @@ public final class MediaTools {
         String rest = r.err().substring(at + "pts_time:".length()).strip();
         return Double.parseDouble(rest.split("\\s+")[0]);
     }
+
+    /** The types of an MP4 file's top-level boxes, in order. */
+    public static List<String> topLevelBoxes(Path file) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        List<String> types = new ArrayList<>();
+        for (int p = 0; p < b.length; ) {
+            Boxes.Box box = Boxes.box(b, p, b.length);
+            types.add(Boxes.name(box.type()));
+            p = (int) box.end();
+        }
+        return types;
+    }
 }

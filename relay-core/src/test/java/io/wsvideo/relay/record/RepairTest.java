@@ -74,20 +74,9 @@ class RepairTest {
         assertThat(MediaTools.duration(killed)).isCloseTo(played, within(0.2));
         assertThat(RecorderTest.lastFrameTime(killed)).isCloseTo(played, within(0.001));
         if (fixture.startsWith("mp4")) {
-            assertThat(topLevelBoxes(killed)).contains("sidx");
+            assertThat(MediaTools.topLevelBoxes(killed)).contains("sidx");
         } else {
             assertThat(MediaTools.run("mkvinfo", "-a", killed.toString()).out()).contains("Cue point", "Duration:");
         }
-    }
-
-    private static List<String> topLevelBoxes(Path file) throws Exception {
-        byte[] b = Files.readAllBytes(file);
-        List<String> out = new java.util.ArrayList<>();
-        for (int p = 0; p < b.length; ) {
-            Boxes.Box box = Boxes.box(b, p, b.length);
-            out.add(Boxes.name(box.type()));
-            p = (int) box.end();
-        }
-        return out;
     }
 }
