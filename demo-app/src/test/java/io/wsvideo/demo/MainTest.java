@@ -37,4 +37,19 @@ class MainTest {
         assertThatThrownBy(() -> parse("--set", "noSuchKey=1"))
                 .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("noSuchKey");
     }
+
+    @Test
+    void recordDirAloneRecordsEveryChannelAndTheRecordKeysTuneIt() {
+        assertThat(parse().server().recording()).as("off without --record-dir").isNull();
+        var all = parse("--record-dir", "rec").server().recording();
+        assertThat(all.dir()).isEqualTo(java.nio.file.Path.of("rec"));
+        assertThat(all.onRequest()).isFalse();
+        assertThat(all.channels().pattern()).isEqualTo(".*");
+        var some = parse("--record-dir", "rec", "--set", "recordOnRequest=true", "--set", "recordMaxSeconds=60")
+                .server().recording();
+        assertThat(some.onRequest()).isTrue();
+        assertThat(some.maxSeconds()).isEqualTo(60);
+        assertThatThrownBy(() -> parse("--set", "recordMaxSeconds=60"))
+                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("recordDir");
+    }
 }
