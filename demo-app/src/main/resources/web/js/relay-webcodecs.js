@@ -23,7 +23,11 @@ const MIN_DELAY_MS = 40;
 // be able to cover that, or every burst's first frames would be late.
 const MAX_DELAY_MS = 3500;
 const DELAY_MARGIN_MS = 15; // decoding and drawing a frame, on a busy machine
-const SHRINK_MS_PER_TICK = 10; // at most 20 ms per second: 2 % faster for a moment, not a jump
+// Shrinking the delay by d ms in a tick plays d ms faster than real time: a tenth of the excess per tick,
+// between 10 and 50 ms (2-10 % faster, like the MSE player's catch-up), so a delay grown by a 1.5 s
+// stall is back within about 15 s of calm rather than a minute.
+const SHRINK_MIN_MS_PER_TICK = 10;
+const SHRINK_MAX_MS_PER_TICK = 50;
 const BASE_WINDOW_MS = 10_000;
 const PEAK_BUCKET_MS = 500;
 const PEAK_BUCKETS = 10; // how far back arrivals count when the buffer shrinks: 5 s
@@ -145,6 +149,16 @@ export class PlayoutClock {
     this.peaks = []; // [bucketStart, max jitter] per PEAK_BUCKET_MS
   }
 
+  /**
+   * A join, a skip or a new stream: the timing starts over, the jitter buffer too. A delay grown by the
+   * burst before a skip (a stalled link delivering its backlog at once) would otherwise keep the picture
+   * seconds behind until it shrank back, at most 50 ms a tick.
+   */
+  restart() {
+    this.reset();
+    this.delay = INITIAL_DELAY_MS;
+  }
+
   get base() {
     return this.mins.length ? this.mins[0][1] : null;
   }
@@ -176,7 +190,10 @@ export class PlayoutClock {
     while (this.peaks.length && this.peaks[0][0] < now - PEAK_BUCKETS * PEAK_BUCKET_MS) this.peaks.shift();
     const peak = this.peaks.reduce((m, p) => Math.max(m, p[1]), 0);
     const want = Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, peak + DELAY_MARGIN_MS));
-    if (this.delay > want) this.delay = Math.max(want, this.delay - SHRINK_MS_PER_TICK);
+    if (this.delay > want) {
+      const step = Math.min(SHRINK_MAX_MS_PER_TICK, Math.max(SHRINK_MIN_MS_PER_TICK, (this.delay - want) / 10));
+      this.delay = Math.max(want, this.delay - step);
+    }
   }
 
   /** The timestamp (ms) due at `now`, or null before the first frame. */
@@ -231,12 +248,14 @@ export class WebCodecsEngine {
     this.closeDecoders();
     this.dropPicture();
     this.stopSound();
-    this.clock.reset();
+    this.clock.restart();
     this.tracks = msg.tracks;
     this.picked = pickTracks(msg.tracks);
     this.waitKey = true;
     this.ended = false;
     this.newestMs = null;
+    this.shownMs = null; // the new stream's timeline starts over: nothing of it shown yet
+    this.shownWidth = 0;
   }
 
   onSkip() {
@@ -287,7 +306,7 @@ export class WebCodecsEngine {
       // A join, a skip or a new stream: timestamps and arrival times start over, and what was waiting
       // belongs to the time before. What arrives in the next moments may still be catch-up (the relay
       // can send a backlog as several messages): it sets the base but does not count as jitter.
-      this.clock.reset();
+      this.clock.restart();
       this.stopSound();
       this.settleUntil = now + SETTLE_MS;
       this.catchingUp = true;
@@ -411,6 +430,7 @@ export class WebCodecsEngine {
     this.ctx2d.drawImage(frame, 0, 0, this.width, this.height);
     this.counts.drawn++;
     this.shownMs = frame.timestamp / 1000;
+    this.shownWidth = this.width;
     // The canvas, not the frame: what is on screen (and drawing a VideoFrame elsewhere fails in WebKitGTK).
     if (this.hooks.onFramePresented) {
       this.hooks.onFramePresented(this.canvas, this.width, now, this.arrivals.get(frame.timestamp));
@@ -573,7 +593,7 @@ export class WebCodecsEngine {
     const now = performance.now();
     const due = this.mediaNow(now);
     return {
-      videoWidth: this.width,
+      videoWidth: this.shownWidth || 0,
       currentTime: this.shownMs != null ? this.shownMs / 1000 : 0,
       behindLive: this.newestMs != null && due != null ? Math.max(0, (this.newestMs - due) / 1000) : null,
       buffered: this.newestMs != null && due != null ? Math.max(0, (this.newestMs - due) / 1000) : 0,
@@ -582,6 +602,7 @@ export class WebCodecsEngine {
       droppedVideoFrames: this.counts.dropped,
       caughtUpFrames: this.counts.caughtUp,
       framesDrawn: this.counts.drawn,
+      framesPresented: this.counts.drawn,
       decoderResets: this.counts.decoderResets,
       audioGaps: this.counts.audioGaps,
       audioDropped: this.counts.audioDropped,

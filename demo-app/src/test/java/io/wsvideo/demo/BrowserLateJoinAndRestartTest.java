@@ -45,8 +45,11 @@ class BrowserLateJoinAndRestartTest {
         }
     }
 
+    // The MSE player: the page would pick WebCodecs where the browser has it (LatencyBrowserTest and
+    // PlayerResilienceBrowserTest cover that one, every recorder format included).
     private String page(String channel, String role, String mime) {
         return "http://localhost:" + server.port() + "/stream?channel=" + channel + "&role=" + role
+                + ("watch".equals(role) ? "&mode=mse" : "")
                 + (mime == null ? "" : "&mime=" + URLEncoder.encode(mime, StandardCharsets.UTF_8));
     }
 

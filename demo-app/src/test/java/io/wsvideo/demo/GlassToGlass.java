@@ -114,9 +114,18 @@ final class GlassToGlass {
     }
 
     /** Records `length` of the viewer's presented frames (after whatever it recorded before). */
-    @SuppressWarnings("unchecked")
     static Window record(String mode, ChromeDriver viewer, ChromeDriver broadcaster, Duration length)
             throws InterruptedException {
+        return record(mode, viewer, broadcaster, length, 0, length);
+    }
+
+    /**
+     * Records at least `length` of the viewer's presented frames, and on until there are `minSamples` of
+     * them or `maxLength` has passed (a starved machine shows fewer frames a second).
+     */
+    @SuppressWarnings("unchecked")
+    static Window record(String mode, ChromeDriver viewer, ChromeDriver broadcaster, Duration length, int minSamples,
+            Duration maxLength) throws InterruptedException {
         int from = sampleCount(viewer);
         int beepsFrom = beepCount(viewer);
         long painted0 = paintedFrames(broadcaster);
@@ -126,10 +135,14 @@ final class GlassToGlass {
         List<double[]> samples = new ArrayList<>();
         List<Double> beeps = new ArrayList<>();
         long end = t0 + length.toNanos();
+        long hardEnd = t0 + Math.max(length.toNanos(), maxLength.toNanos());
         // Read as we go: a ten-minute run is 18,000 samples, too many for one answer.
         while (true) {
             long left = end - System.nanoTime();
             Thread.sleep(Math.max(0, Math.min(left / 1_000_000, 5000)));
+            if (System.nanoTime() >= end && samples.size() < minSamples && end < hardEnd) {
+                end = Math.min(hardEnd, System.nanoTime() + 1_000_000_000L); // one more second
+            }
             Map<String, Object> p = (Map<String, Object>) viewer.executeScript(
                     "return window.wsvideoLatency.snapshot(arguments[0], arguments[1]);", from, beepsFrom);
             for (Object o : (List<Object>) p.get("samples")) {
