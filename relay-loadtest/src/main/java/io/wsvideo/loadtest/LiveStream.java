@@ -1,6 +1,8 @@
 package io.wsvideo.loadtest;
 
+import io.wsvideo.relay.media.internal.WebmAlphaModeFix;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,6 +43,12 @@ public final class LiveStream {
     /** The whole stream; never written after {@link #build}. */
     public final byte[] bytes;
     public final int initLength;
+    /**
+     * The init segment as this project's relay hands it to viewers: Chromium's {@code AlphaMode = 1} cleared
+     * (relay-core's WebmAlphaModeFix; the Node and C relays pass it as published). A viewer's init segment
+     * is right when it equals either.
+     */
+    final byte[] relayedInit;
     public final int chunkMillis;
     /** Chunk {@code i} is {@code bytes[chunkEnds[i - 1], chunkEnds[i])}, due {@code dueMillis[i]} after start. */
     final int[] chunkEnds;
@@ -56,6 +64,8 @@ public final class LiveStream {
         this.mime = mime;
         this.bytes = bytes;
         this.initLength = initLength;
+        this.relayedInit = Arrays.copyOf(bytes, initLength);
+        new WebmAlphaModeFix().apply(ByteBuffer.wrap(relayedInit));
         this.chunkMillis = chunkMillis;
         this.chunkEnds = chunkEnds;
         this.dueMillis = dueMillis;

@@ -165,6 +165,10 @@ final class LoadRun {
                 problems.add("other processes used about " + round(others) + " % of the relay's core: latency and "
                         + "delivery figures are not the relay's alone");
             }
+            long wrong = conns.stream().mapToLong(c -> c.mismatches + c.lostSyncs).sum();
+            if (wrong > 0) {
+                problems.add(wrong + " viewer messages did not match the published stream (bytes or frames)");
+            }
             if (publisher.maxLateMillis > 50) {
                 problems.add("the publisher ran up to " + publisher.maxLateMillis + " ms late");
             }

@@ -765,7 +765,7 @@ final class ViewerFleet implements AutoCloseable {
                             mismatches++;
                         }
                         if (m > 0) {
-                            if (same(b, pos, initRead, m)) {
+                            if (same(b, pos, initRead, m) || sameAsRelayedInit(b, pos, initRead, m)) {
                                 goodBytes += m;
                             } else {
                                 mismatches++;
@@ -819,6 +819,10 @@ final class ViewerFleet implements AutoCloseable {
                 return true;
             }
             return b.slice(pos, n).mismatch(streamBuffer.slice((int) streamOffset, n)) < 0;
+        }
+
+        private boolean sameAsRelayedInit(ByteBuffer b, int pos, int initOffset, int n) {
+            return b.slice(pos, n).mismatch(ByteBuffer.wrap(stream.relayedInit, initOffset, n).slice()) < 0;
         }
 
         private void sendFrame(int opcode, byte[] payload, int length) throws IOException {
