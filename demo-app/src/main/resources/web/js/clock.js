@@ -123,7 +123,7 @@ export class ClockReader {
  * a viewer can match sound to picture.
  */
 export class ClockSource {
-  constructor({ width = 640, height = 480, fps = 30 } = {}) {
+  constructor({ width = 640, height = 480, fps = 30, audio = true } = {}) {
     this.width = width;
     this.height = height;
     this.fps = fps;
@@ -143,7 +143,7 @@ export class ClockSource {
       this.video = this.canvas.captureStream(fps).getVideoTracks()[0];
     }
     this.stream = new MediaStream([this.video]);
-    this.startAudio();
+    if (audio) this.startAudio();
     this.paint();
     this.tick();
   }

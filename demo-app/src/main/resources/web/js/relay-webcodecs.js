@@ -23,14 +23,18 @@ const MIN_DELAY_MS = 40;
 // be able to cover that, or every burst's first frames would be late.
 const MAX_DELAY_MS = 3500;
 const DELAY_MARGIN_MS = 15; // decoding and drawing a frame, on a busy machine
-// Shrinking the delay by d ms in a tick plays d ms faster than real time: a tenth of the excess per tick,
-// between 10 and 50 ms (2-10 % faster, like the MSE player's catch-up), so a delay grown by a 1.5 s
-// stall is back within about 15 s of calm rather than a minute.
+// Shrinking the delay by d ms in a tick plays d ms faster than real time (frames skipped, a sound chunk
+// dropped): a quarter of the excess per tick, between 10 and 50 ms (at most 10 % faster, like the MSE
+// player's catch-up).
 const SHRINK_MIN_MS_PER_TICK = 10;
 const SHRINK_MAX_MS_PER_TICK = 50;
+const JUMP_MS = 500; // more excess than this is dropped at once (a jump) rather than played off at 10 % faster
 const BASE_WINDOW_MS = 10_000;
-const PEAK_BUCKET_MS = 500;
-const PEAK_BUCKETS = 10; // how far back arrivals count when the buffer shrinks: 5 s
+const RELAX_TICK_MS = 500;
+const JITTER_WINDOW_MS = 5_000; // how far back arrivals count for the delay
+// The share of recent frames the delay lets arrive in time. At 30 fps plus audio a 5 s window holds
+// 300-400 arrivals: 0.97 ignores a hiccup of up to ~10 late frames and follows anything longer.
+const JITTER_QUANTILE = 0.97;
 const AUDIO_SLACK_S = 0.025; // how far a sound chunk may sit from its due time and still follow on
 const MAX_DECODE_QUEUE = 60; // a decoder this far behind is not keeping up: skip to the next key frame
 const MAX_GOP_BYTES = 8 * 1024 * 1024;
@@ -137,6 +141,13 @@ export function parseFrames(buffer) {
 /**
  * The jitter buffer: from when frames arrive (relative to their timestamps) to the delay that lets
  * nearly all of them arrive before they are due. All times in ms.
+ *
+ * The delay covers a high percentile (JITTER_QUANTILE) of how late the frames of the last few seconds
+ * came, not the latest one: a single spike (a browser or machine hiccup delivering a few frames 0.5 s
+ * late) makes those frames late - they are shown as soon as they are decoded, a short freeze - instead
+ * of holding every later frame back by the spike for seconds. Lateness that persists (a slower path, or
+ * MP4 arriving once per group of pictures, where every frame but the last of a group is "late") fills
+ * the percentile and the delay follows at once.
  */
 export class PlayoutClock {
   constructor() {
@@ -146,13 +157,13 @@ export class PlayoutClock {
 
   reset() {
     this.mins = []; // [at, offset], offsets increasing: a sliding-window minimum
-    this.peaks = []; // [bucketStart, max jitter] per PEAK_BUCKET_MS
+    this.jitters = []; // [at, jitter] of the last JITTER_WINDOW_MS, oldest first
   }
 
   /**
    * A join, a skip or a new stream: the timing starts over, the jitter buffer too. A delay grown by the
    * burst before a skip (a stalled link delivering its backlog at once) would otherwise keep the picture
-   * seconds behind until it shrank back, at most 50 ms a tick.
+   * seconds behind until it shrank back.
    */
   restart() {
     this.reset();
@@ -176,22 +187,34 @@ export class PlayoutClock {
     this.mins.push([now, offset]);
     while (this.mins[0][0] < now - BASE_WINDOW_MS) this.mins.shift();
     if (!countJitter) return;
-    const jitter = offset - this.base;
-    const bucket = Math.floor(now / PEAK_BUCKET_MS) * PEAK_BUCKET_MS;
-    const last = this.peaks[this.peaks.length - 1];
-    if (last && last[0] === bucket) last[1] = Math.max(last[1], jitter);
-    else this.peaks.push([bucket, jitter]);
-    while (this.peaks.length > PEAK_BUCKETS) this.peaks.shift();
-    if (jitter + DELAY_MARGIN_MS > this.delay) this.delay = Math.min(MAX_DELAY_MS, jitter + DELAY_MARGIN_MS);
+    this.jitters.push([now, offset - this.base]);
+    this.forget(now);
+    const want = this.wanted();
+    if (want > this.delay) this.delay = want;
   }
 
-  /** Called every PEAK_BUCKET_MS: lets the delay come down when the last few seconds were calm. */
+  forget(now) {
+    let drop = 0;
+    while (drop < this.jitters.length && this.jitters[drop][0] < now - JITTER_WINDOW_MS) drop++;
+    if (drop) this.jitters.splice(0, drop);
+  }
+
+  /** The delay the recent arrivals ask for: their JITTER_QUANTILE lateness plus decoding time. */
+  wanted() {
+    if (this.jitters.length === 0) return MIN_DELAY_MS;
+    const sorted = this.jitters.map((j) => j[1]).sort((x, y) => x - y);
+    const q = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * JITTER_QUANTILE))];
+    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, q + DELAY_MARGIN_MS));
+  }
+
+  /** Called every RELAX_TICK_MS: lets the delay come down when the last few seconds were calmer. */
   relax(now) {
-    while (this.peaks.length && this.peaks[0][0] < now - PEAK_BUCKETS * PEAK_BUCKET_MS) this.peaks.shift();
-    const peak = this.peaks.reduce((m, p) => Math.max(m, p[1]), 0);
-    const want = Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, peak + DELAY_MARGIN_MS));
-    if (this.delay > want) {
-      const step = Math.min(SHRINK_MAX_MS_PER_TICK, Math.max(SHRINK_MIN_MS_PER_TICK, (this.delay - want) / 10));
+    this.forget(now);
+    const want = this.wanted();
+    if (this.delay - want > JUMP_MS) {
+      this.delay = want; // far behind (a start-up or stall backlog): jump to the live edge, as the MSE player does
+    } else if (this.delay > want) {
+      const step = Math.min(SHRINK_MAX_MS_PER_TICK, Math.max(SHRINK_MIN_MS_PER_TICK, (this.delay - want) / 4));
       this.delay = Math.max(want, this.delay - step);
     }
   }
@@ -239,7 +262,7 @@ export class WebCodecsEngine {
     this.onVisibility = () => this.visibilityChanged();
     document.addEventListener('visibilitychange', this.onVisibility);
     this.raf = requestAnimationFrame((t) => this.frame(t));
-    this.timer = setInterval(() => this.housekeeping(), PEAK_BUCKET_MS);
+    this.timer = setInterval(() => this.housekeeping(), RELAX_TICK_MS);
     this.ensureAudioContext();
   }
 

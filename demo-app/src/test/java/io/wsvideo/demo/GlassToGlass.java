@@ -30,9 +30,14 @@ final class GlassToGlass {
     }
 
     static String broadcastUrl(String base, String channel, int timesliceMs, String mime) {
+        return broadcastUrl(base, channel, timesliceMs, mime, "");
+    }
+
+    /** `extra`: more broadcast-page parameters, e.g. {@code &audio=0}. */
+    static String broadcastUrl(String base, String channel, int timesliceMs, String mime, String extra) {
         return base + "/broadcast?source=clock&autostart=1&channel=" + channel
                 + (timesliceMs > 0 ? "&timeslice=" + timesliceMs : "")
-                + (mime == null ? "" : "&mime=" + URLEncoder.encode(mime, StandardCharsets.UTF_8));
+                + (mime == null ? "" : "&mime=" + URLEncoder.encode(mime, StandardCharsets.UTF_8)) + extra;
     }
 
     static String watchUrl(String base, String channel, String mode, String extra) {
@@ -42,7 +47,12 @@ final class GlassToGlass {
     /** Opens the clock broadcaster and waits until it sends. */
     static void startBroadcaster(ChromeDriver d, String base, String channel, int timesliceMs, String mime)
             throws InterruptedException {
-        d.get(broadcastUrl(base, channel, timesliceMs, mime));
+        startBroadcaster(d, base, channel, timesliceMs, mime, "");
+    }
+
+    static void startBroadcaster(ChromeDriver d, String base, String channel, int timesliceMs, String mime,
+            String extra) throws InterruptedException {
+        d.get(broadcastUrl(base, channel, timesliceMs, mime, extra));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
             Object chunks = d.executeScript(

@@ -3,6 +3,8 @@ package io.wsvideo.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +24,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
  *   <li>{@code latency.timeslices} (0 = the page's default): MediaRecorder timeslices to compare, e.g. 20,50,100;</li>
  *   <li>{@code latency.joins} (5): late joins (fresh watch page) timed per mode;</li>
  *   <li>{@code latency.watchParams} (none): more watch-page parameters, e.g. {@code &target=0.3} for MSE;</li>
+ *   <li>{@code latency.broadcastParams} (none): more broadcast-page parameters, e.g. {@code &audio=0} (no sound);</li>
  *   <li>{@code latency.mime} (WebM VP8 + Opus): the recording format;</li>
  *   <li>{@code latency.url}: a running demo to measure (default: one started in this JVM on a free port).</li>
  * </ul>
@@ -37,6 +40,7 @@ class LatencyBenchmark {
     private static final String TIMESLICES = System.getProperty("latency.timeslices", "0");
     private static final int JOINS = Integer.getInteger("latency.joins", 5);
     private static final String WATCH_PARAMS = System.getProperty("latency.watchParams", "");
+    private static final String BROADCAST_PARAMS = System.getProperty("latency.broadcastParams", "");
     private static final String MIME = System.getProperty("latency.mime", GlassToGlass.DEFAULT_MIME);
     private static final String URL = System.getProperty("latency.url", "");
 
@@ -56,7 +60,7 @@ class LatencyBenchmark {
                 String channel = "latency" + timeslice;
                 Browsers.quit(broadcaster);
                 broadcaster = Browsers.start();
-                GlassToGlass.startBroadcaster(broadcaster, base, channel, timeslice, MIME);
+                GlassToGlass.startBroadcaster(broadcaster, base, channel, timeslice, MIME, BROADCAST_PARAMS);
                 for (String mode : MODES) {
                     Browsers.quit(viewer);
                     viewer = Browsers.start();
@@ -68,6 +72,7 @@ class LatencyBenchmark {
                     Thread.sleep(5000); // warm-up: the jitter buffer and MSE's playhead settle
                     GlassToGlass.Window w = GlassToGlass.record(mode, viewer, broadcaster, Duration.ofSeconds(SECONDS));
                     GlassToGlass.Summary s = GlassToGlass.summarize(w);
+                    writeSamples(w, Path.of("target", "latency-" + mode + "-" + timeslice + ".csv"));
                     String line = String.format(Locale.ROOT, "timeslice %3s ms  %s", timeslice == 0 ? "dflt" : ts.trim(),
                             s.line());
                     System.out.println(line);
@@ -97,5 +102,15 @@ class LatencyBenchmark {
         }
         System.out.println();
         report.forEach(System.out::println);
+    }
+
+    /** Every sample (painted, presented, arrived; wall-clock ms) for a look at the run over time. */
+    private static void writeSamples(GlassToGlass.Window w, Path file) throws java.io.IOException {
+        StringBuilder b = new StringBuilder("painted_ms,presented_ms,arrived_ms\n");
+        for (double[] x : w.samples()) {
+            b.append(String.format(Locale.ROOT, "%.1f,%.1f,%.1f%n", x[0], x[1], x[2]));
+        }
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, b);
     }
 }
