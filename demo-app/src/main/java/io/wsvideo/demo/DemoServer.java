@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.net.SocketException;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.glassfish.grizzly.Connection;
@@ -42,7 +44,8 @@ public final class DemoServer implements RelayServer {
     private final Container container;
     private final MetricsHandler metrics;
     private final DemoRecording recording;
-    private final HandshakeGuard handshakes;
+    /** Handshake deadlines and lingering closes (HandshakeGuard, FrameGuard): one daemon thread, started lazily. */
+    private final ScheduledThreadPoolExecutor timers;
 
     private DemoServer(String host, int port, JakartaRelayConfig config, SSLContext tls, int socketSendBufferBytes)
             throws IOException {
@@ -54,7 +57,13 @@ public final class DemoServer implements RelayServer {
             hub.close();
             throw e;
         }
-        this.container = new Container(config);
+        this.timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "wsvideo-demo-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        this.container = new Container(config, timers);
         // Tyrus 2.2 bug: a new session arms its idle timer with the container default, 0, i.e. a task that runs
         // at once and closes the session if its timeout is positive by then. The publish endpoint sets 30 s in
         // onOpen, so under load a fresh publisher was sometimes closed "because of the idle timeout" within
@@ -68,8 +77,8 @@ public final class DemoServer implements RelayServer {
         listener.getTransport().setIOStrategy(WorkerThreadIOStrategy.getInstance());
         listener.registerAddOn(new WebSocketAddOn(container, "/"));
         // Slow and silent clients: a deadline for every unfinished request, and a cap on them per address.
-        this.handshakes = new HandshakeGuard(config.handshakeTimeoutMillis(), config.maxSessionsPerRemoteAddress());
-        listener.registerAddOn(handshakes);
+        listener.registerAddOn(new HandshakeGuard(config.handshakeTimeoutMillis(),
+                config.maxSessionsPerRemoteAddress(), timers));
         if (socketSendBufferBytes > 0) {
             // The kernel's send buffer grows to megabytes per connection by default: seconds of stale
             // video a slow viewer must drain before the relay's own queue (and its skip to the next
@@ -154,7 +163,7 @@ public final class DemoServer implements RelayServer {
         }
         container.stop();
         http.shutdownNow();
-        handshakes.close();
+        timers.shutdownNow();
         metrics.close();
     }
 
@@ -163,7 +172,7 @@ public final class DemoServer implements RelayServer {
         private final TyrusWebSocketEngine engine;
         private final WebSocketEngine guarded;
 
-        Container(JakartaRelayConfig config) {
+        Container(JakartaRelayConfig config, ScheduledExecutorService timers) {
             super((java.util.Set<Class<?>>) null);
             int maxMessageBytes = config.maxMessageBytes();
             // Tyrus's own frame buffer must hold the largest message the relay accepts, plus its frame header;
@@ -171,7 +180,7 @@ public final class DemoServer implements RelayServer {
             this.engine = TyrusWebSocketEngine.builder(this).incomingBufferSize(maxMessageBytes + 64).build();
             String publishPath = config.publishPath();
             String publishPrefix = publishPath.substring(0, publishPath.indexOf('{'));
-            this.guarded = FrameGuard.guard(engine, publishPrefix, maxMessageBytes);
+            this.guarded = FrameGuard.guard(engine, publishPrefix, maxMessageBytes, timers);
         }
 
         @Override

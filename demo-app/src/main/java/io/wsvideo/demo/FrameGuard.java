@@ -5,13 +5,19 @@ import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.server.ServerEndpointConfig;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.glassfish.tyrus.spi.CompletionHandler;
 import org.glassfish.tyrus.spi.Connection;
 import org.glassfish.tyrus.spi.ReadHandler;
 import org.glassfish.tyrus.spi.UpgradeRequest;
 import org.glassfish.tyrus.spi.UpgradeResponse;
 import org.glassfish.tyrus.spi.WebSocketEngine;
 import org.glassfish.tyrus.spi.Writer;
+import org.glassfish.tyrus.spi.WriterInfo;
 
 /**
  * Reads the frame headers of every WebSocket connection of the standalone demo before Tyrus sees the bytes,
@@ -38,9 +44,18 @@ final class FrameGuard implements ReadHandler {
 
     static final String UNMASKED = "client frames must be masked";
 
+    /**
+     * How long a refused connection stays open after its close frame, its input read and dropped: closing the
+     * socket at once while the client is still sending (it is, when its message is too big) makes the kernel
+     * answer with a reset, and a reset can destroy the close frame before the client reads it, so that it sees
+     * 1006 instead of 1009. A client that reads the close frame answers and closes, which ends it sooner.
+     */
+    static final long LINGER_MILLIS = 2000;
+
     private final ReadHandler tyrus;
     private final Connection connection;
     private final int maxMessageBytes;
+    private final LingeringWriter writer;
 
     // Tyrus calls handle() for one connection at a time (its TaskProcessor), so no lock.
     private final byte[] head = new byte[14];
@@ -52,10 +67,11 @@ final class FrameGuard implements ReadHandler {
     private long messageBytes;
     private boolean failed;
 
-    private FrameGuard(ReadHandler tyrus, Connection connection, int maxMessageBytes) {
+    private FrameGuard(ReadHandler tyrus, Connection connection, int maxMessageBytes, LingeringWriter writer) {
         this.tyrus = tyrus;
         this.connection = connection;
         this.maxMessageBytes = maxMessageBytes;
+        this.writer = writer;
     }
 
     /**
@@ -63,7 +79,8 @@ final class FrameGuard implements ReadHandler {
      * {@code maxMessageBytes}, everyone else's at {@link AccessGuard#MAX_VIEWER_MESSAGE_BYTES} (viewers send small
      * control texts at most).
      */
-    static WebSocketEngine guard(WebSocketEngine engine, String publishPrefix, int maxMessageBytes) {
+    static WebSocketEngine guard(WebSocketEngine engine, String publishPrefix, int maxMessageBytes,
+                                 ScheduledExecutorService timers) {
         return new WebSocketEngine() {
             @Override
             public UpgradeInfo upgrade(UpgradeRequest request, UpgradeResponse response) {
@@ -79,8 +96,9 @@ final class FrameGuard implements ReadHandler {
 
                     @Override
                     public Connection createConnection(Writer writer, Connection.CloseListener closeListener) {
-                        Connection c = info.createConnection(writer, closeListener);
-                        return c == null ? null : guarded(c, max);
+                        LingeringWriter lingering = new LingeringWriter(writer, timers);
+                        Connection c = info.createConnection(lingering, closeListener);
+                        return c == null ? null : guarded(c, max, lingering);
                     }
                 };
             }
@@ -99,11 +117,11 @@ final class FrameGuard implements ReadHandler {
 
     /** A guard in front of {@code tyrus}, closing {@code connection} when a check fails. */
     static FrameGuard of(ReadHandler tyrus, Connection connection, int maxMessageBytes) {
-        return new FrameGuard(tyrus, connection, maxMessageBytes);
+        return new FrameGuard(tyrus, connection, maxMessageBytes, null);
     }
 
-    private static Connection guarded(Connection c, int maxMessageBytes) {
-        FrameGuard guard = of(c.getReadHandler(), c, maxMessageBytes);
+    private static Connection guarded(Connection c, int maxMessageBytes, LingeringWriter writer) {
+        FrameGuard guard = new FrameGuard(c.getReadHandler(), c, maxMessageBytes, writer);
         return new Connection() {
             @Override
             public ReadHandler getReadHandler() {
@@ -204,6 +222,55 @@ final class FrameGuard implements ReadHandler {
     /** Closes with {@code code}; Tyrus writes the close frame, tells the endpoint and closes the connection. */
     private void fail(int code, String reason) {
         failed = true;
+        if (writer != null) {
+            writer.lingerOnClose = true;
+        }
         connection.close(new CloseReason(CloseReason.CloseCodes.getCloseCode(code), reason));
+    }
+
+    /**
+     * Tyrus's writer for one connection, passed through, except that after a refusal the connection's close
+     * waits {@link #LINGER_MILLIS} (see there). {@code TyrusFrameSink} writes through it too.
+     */
+    private static final class LingeringWriter extends Writer {
+        private final Writer delegate;
+        private final ScheduledExecutorService timers;
+        volatile boolean lingerOnClose;
+
+        LingeringWriter(Writer delegate, ScheduledExecutorService timers) {
+            this.delegate = delegate;
+            this.timers = timers;
+        }
+
+        @Override
+        public void write(ByteBuffer buffer, CompletionHandler<ByteBuffer> completionHandler) {
+            delegate.write(buffer, completionHandler);
+        }
+
+        @Override
+        public void write(ByteBuffer buffer, CompletionHandler<ByteBuffer> completionHandler, WriterInfo info) {
+            delegate.write(buffer, completionHandler, info);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (lingerOnClose) {
+                try {
+                    timers.schedule(this::closeNow, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (RejectedExecutionException e) {
+                    // Shutting down: close now.
+                }
+            }
+            delegate.close();
+        }
+
+        private void closeNow() {
+            try {
+                delegate.close();
+            } catch (IOException e) {
+                // Gone already.
+            }
+        }
     }
 }

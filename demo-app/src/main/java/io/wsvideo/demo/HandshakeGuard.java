@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.glassfish.grizzly.Connection;
@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * an HTTP parse. Upgraded ones leave that count (the endpoints count them as sessions), and so do keep-alive
  * connections after their first request (a browser keeps a few for its pages; they still have the deadline).
  *
- * <p>Threads: Grizzly's worker threads run the filter; one daemon thread runs the deadlines.
+ * <p>Threads: Grizzly's worker threads run the filter; the server's timer thread runs the deadlines.
  */
-final class HandshakeGuard extends BaseFilter implements AddOn, AutoCloseable {
+final class HandshakeGuard extends BaseFilter implements AddOn {
 
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeGuard.class);
 
@@ -62,23 +62,19 @@ final class HandshakeGuard extends BaseFilter implements AddOn, AutoCloseable {
             HandshakeGuard.class.getName() + ".pending");
     private final long timeoutNanos;
     private final int maxPendingPerAddress;
-    private final ScheduledThreadPoolExecutor timers;
+    private final ScheduledExecutorService timers;
     /** Connections accepted and not yet upgraded, per address; entries go when they drop to 0. */
     private final ConcurrentHashMap<String, Integer> pendingByAddress = new ConcurrentHashMap<>();
 
     /**
      * @param maxPendingPerAddress most connections from one address that have not finished their upgrade; 0: no
      *                             limit
+     * @param timers               runs the deadlines (the server's, which shuts it down)
      */
-    HandshakeGuard(long handshakeTimeoutMillis, int maxPendingPerAddress) {
+    HandshakeGuard(long handshakeTimeoutMillis, int maxPendingPerAddress, ScheduledExecutorService timers) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
         this.maxPendingPerAddress = maxPendingPerAddress;
-        this.timers = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "wsvideo-handshake-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.setRemoveOnCancelPolicy(true);
+        this.timers = timers;
     }
 
     /** Puts this filter right after the HTTP codec (before file cache, Tyrus and the pages). */
@@ -194,10 +190,5 @@ final class HandshakeGuard extends BaseFilter implements AddOn, AutoCloseable {
     /** For tests: unfinished connections counted for an address. */
     int pending(String address) {
         return pendingByAddress.getOrDefault(address, 0);
-    }
-
-    @Override
-    public void close() {
-        timers.shutdownNow();
     }
 }

@@ -145,6 +145,8 @@ abstract class ContainerContract {
                 Arrays.copyOfRange(all, (int) start, all.length));
         WsClient.await(() -> late.bytes().length >= expected.length, "the late viewer gets init + media");
         Media.assertSameBytes(late.bytes(), expected, "late viewer");
+        // The early viewer may still be receiving the last chunks (its own connection, its own pace).
+        WsClient.await(() -> early.bytes().length >= all.length, "the early viewer gets every byte");
         Media.assertSameBytes(early.bytes(), all, "early viewer");
         List<String> texts = late.texts();
         assertThat(texts).filteredOn(t -> t.contains("\"type\":\"stream\"")).singleElement()
@@ -426,7 +428,7 @@ abstract class ContainerContract {
             byte[] piece = new byte[64 * 1024];
             try {
                 p.raw(header);
-                while (sent.get() < claimed) {
+                while (sent.get() < claimed && p.socket.getInputStream().available() == 0) {
                     p.raw(piece);
                     sent.addAndGet(piece.length);
                 }
@@ -458,7 +460,8 @@ abstract class ContainerContract {
         byte[] piece = new byte[32 * 1024];
         try {
             p.frame(false, RawWs.BINARY, piece, 0, piece.length, true);
-            for (int i = 1; i < 4 * Webapps.MAX_MESSAGE_BYTES / piece.length; i++) {
+            for (int i = 1; i < 4 * Webapps.MAX_MESSAGE_BYTES / piece.length
+                    && p.socket.getInputStream().available() == 0; i++) {
                 p.frame(false, 0, piece, 0, piece.length, true);
             }
         } catch (java.io.IOException e) {
@@ -484,11 +487,11 @@ abstract class ContainerContract {
         RawWs fragments = raw(HOST, "/relay/view/chatty?token=" + Webapps.VIEW_TOKEN);
         assertThat(fragments.read().text()).contains("\"type\"");
         byte[] part = "y".repeat(2000).getBytes(StandardCharsets.US_ASCII);
+        // 6,000 characters in three unfinished fragments, then nothing: the server's answer is not raced by more.
         try {
             fragments.frame(false, RawWs.TEXT, part, 0, part.length, true);
             fragments.frame(false, 0, part, 0, part.length, true);
             fragments.frame(false, 0, part, 0, part.length, true);
-            fragments.frame(true, 0, part, 0, part.length, true);
         } catch (java.io.IOException e) {
             // Closed mid-way.
         }
@@ -503,6 +506,10 @@ abstract class ContainerContract {
     void anUnmaskedClientFrameIsAProtocolErrorClosedWith1002() throws Exception {
         RawWs viewer = raw(HOST, "/relay/view/unmasked?token=" + Webapps.VIEW_TOKEN);
         assertThat(viewer.read().text()).contains("\"type\"");
+        // Let the server finish sending that message: Tomcat closes a connection without a close frame when its
+        // own protocol-error close comes while an async send is still completing (the relay's refusals wait for
+        // the send; the container's cannot be made to). This test is about the code, not that race.
+        Thread.sleep(200);
         viewer.frame(true, RawWs.TEXT, new byte[] {'h', 'i'}, 0, 2, false);
         viewer.socket.setSoTimeout(10_000);
         RawWs.Message closed = viewer.awaitClose();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -14,6 +15,7 @@ import org.apache.catalina.Context;
 import org.apache.catalina.Lifecycle;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.startup.ContextConfig;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.util.ServerInfo;
 import org.apache.tomcat.util.scan.StandardJarScanner;
@@ -53,32 +55,62 @@ final class TomcatContainer implements AutoCloseable {
 
     private TomcatContainer(Path work) throws Exception {
         Logger.getLogger("").addHandler(capture);
-        tomcat = new Tomcat();
+        tomcat = tomcat(work);
+        for (App app : App.values()) {
+            String docBase = app == App.DEMO ? Webapps.demoWar().toAbsolutePath().toString()
+                    : Webapps.build(work.resolve("webapps"), app).toAbsolutePath().toString();
+            contexts.put(app, addWebapp(tomcat, app.contextPath, docBase));
+        }
+        tomcat.start();
+    }
+
+    /** A fresh embedded Tomcat on 127.0.0.1 and a free port, working under {@code work}; not started. */
+    static Tomcat tomcat(Path work) {
+        Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(work.resolve("base").toString());
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
         tomcat.getHost().setAutoDeploy(false);
-        tomcat.getHost().setAppBase(work.resolve("appbase").toString());
+        Path appBase = work.resolve("appbase");
+        try {
+            java.nio.file.Files.createDirectories(appBase);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        tomcat.getHost().setAppBase(appBase.toString());
         // No JSP engine here: add only the default (static files) servlet and the MIME types.
         tomcat.setAddDefaultWebXmlToWebapp(false);
-        for (App app : App.values()) {
-            String docBase = app == App.DEMO ? Webapps.demoWar().toAbsolutePath().toString()
-                    : Webapps.build(work.resolve("webapps"), app).toAbsolutePath().toString();
-            Context ctx = tomcat.addWebapp(app.contextPath, docBase);
-            // Scan WEB-INF only, as a deployed WAR would be: not this test's own class path.
-            ((StandardJarScanner) ctx.getJarScanner()).setScanClassPath(false);
-            ctx.addLifecycleListener(event -> {
-                if (Lifecycle.BEFORE_START_EVENT.equals(event.getType())) {
-                    Wrapper def = Tomcat.addServlet(ctx, "default", "org.apache.catalina.servlets.DefaultServlet");
-                    def.setLoadOnStartup(1);
-                    def.setOverridable(true);
-                    ctx.addServletMappingDecoded("/", "default");
-                    Tomcat.addDefaultMimeTypeMappings(ctx);
-                }
-            });
-            contexts.put(app, ctx);
-        }
-        tomcat.start();
+        return tomcat;
+    }
+
+    /** Adds a webapp (a WAR or an exploded directory) as a deployed WAR would be, with the default servlet. */
+    static Context addWebapp(Tomcat tomcat, String contextPath, String docBase) {
+        return addWebapp(tomcat, contextPath, docBase, ctx -> {
+        });
+    }
+
+    /**
+     * The same, with {@code customize} applied before the context starts (context parameters, say): on a
+     * running Tomcat the context starts as soon as it is added.
+     */
+    static Context addWebapp(Tomcat tomcat, String contextPath, String docBase, Consumer<Context> customize) {
+        ContextConfig config = new ContextConfig();
+        return tomcat.addWebapp(null, contextPath, docBase, event -> {
+            Context ctx = (Context) event.getLifecycle();
+            if (Lifecycle.BEFORE_INIT_EVENT.equals(event.getType())) {
+                // Scan WEB-INF only, as a deployed WAR would be: not this test's own class path.
+                ((StandardJarScanner) ctx.getJarScanner()).setScanClassPath(false);
+                customize.accept(ctx);
+            }
+            if (Lifecycle.BEFORE_START_EVENT.equals(event.getType())) {
+                Wrapper def = Tomcat.addServlet(ctx, "default", "org.apache.catalina.servlets.DefaultServlet");
+                def.setLoadOnStartup(1);
+                def.setOverridable(true);
+                ctx.addServletMappingDecoded("/", "default");
+                Tomcat.addDefaultMimeTypeMappings(ctx);
+            }
+            config.lifecycleEvent(event);
+        });
     }
 
     static TomcatContainer start(Path work) throws Exception {

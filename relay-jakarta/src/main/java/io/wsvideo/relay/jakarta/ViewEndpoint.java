@@ -5,6 +5,7 @@ import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
 import io.wsvideo.relay.ViewFormat;
 import io.wsvideo.relay.Viewer;
+import io.wsvideo.relay.ViewerSink;
 import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
@@ -59,10 +60,11 @@ public final class ViewEndpoint extends Endpoint {
             SessionSink.closeSession(session, CloseCodes.POLICY_VIOLATION, Guard.INVALID_TOKEN);
             return;
         }
+        ViewerSink sink = ViewerSinks.forSession(session);
         try {
             // ?format=frames: the frame view (WebCodecs players); absent or bytes: the container bytes.
             ViewFormat format = ViewFormat.parse(PublishEndpoint.first(session.getRequestParameterMap().get("format")));
-            viewer = hub.openViewer(channel, ViewerSinks.forSession(session), format);
+            viewer = hub.openViewer(channel, sink, format);
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());
@@ -74,7 +76,7 @@ public final class ViewEndpoint extends Endpoint {
         session.addMessageHandler(ByteBuffer.class, new MessageHandler.Partial<ByteBuffer>() {
             @Override
             public void onMessage(ByteBuffer part, boolean last) {
-                SessionSink.closeSession(session, CloseCodes.UNSUPPORTED_DATA, AccessGuard.VIEWERS_MAY_NOT_SEND_MEDIA);
+                refuse(sink, CloseCodes.UNSUPPORTED_DATA, AccessGuard.VIEWERS_MAY_NOT_SEND_MEDIA);
             }
         });
         session.addMessageHandler(String.class, new MessageHandler.Partial<String>() {
@@ -89,13 +91,22 @@ public final class ViewEndpoint extends Endpoint {
                 chars += part.length();
                 if (chars > MAX_VIEWER_TEXT_CHARS) {
                     chars = Long.MIN_VALUE; // refused once; the close is on its way
-                    SessionSink.closeSession(session, CloseCodes.MESSAGE_TOO_BIG, "control message larger than "
+                    refuse(sink, CloseCodes.MESSAGE_TOO_BIG, "control message larger than "
                             + MAX_VIEWER_TEXT_CHARS + " characters");
                 } else if (last) {
                     chars = 0;
                 }
             }
         });
+    }
+
+    /** Closes a viewer for what it sent, after the relay's send in flight to it (see SessionSink#closeAfterSend). */
+    private static void refuse(ViewerSink sink, int code, String reason) {
+        if (sink instanceof SessionSink s) {
+            s.closeAfterSend(code, reason);
+        } else {
+            sink.close(code, reason); // TyrusFrameSink: the close frame queues after the frames already written
+        }
     }
 
     @Override

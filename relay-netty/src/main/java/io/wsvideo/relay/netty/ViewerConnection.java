@@ -107,7 +107,7 @@ final class ViewerConnection extends Connection implements ViewerSink {
                 ? textBytes > max && ((TextWebSocketFrame) frame).text().length() > max
                 : textBytes > max;
         if (tooBig) {
-            closeWith(CloseCodes.MESSAGE_TOO_BIG, tooBigReason());
+            closeWith(CloseCodes.MESSAGE_TOO_BIG, "control message larger than " + max + " characters");
         }
     }
 
