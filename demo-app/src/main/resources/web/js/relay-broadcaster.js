@@ -1,6 +1,8 @@
 // Broadcaster side: getUserMedia -> MediaRecorder -> WebSocket /relay/publish/{channel}?mime=...
 // Reconnects with backoff when the connection drops, resuming the same channel with a fresh recorder
 // (each connection is a new stream: the relay tells viewers, and their pages rebuild their decoders).
+// The relay's "accepted" message carries a resume token; a reconnect shows it (?resume=), so the channel
+// is ours again even before the relay has noticed that the old connection died.
 'use strict';
 
 // Formats the viewer's MediaSource can play, best first. H.264 in WebM/Matroska is never offered:
@@ -51,6 +53,7 @@ export class RelayBroadcaster {
     this.stopped = false;
     this.retryMs = 500;
     this.retryTimer = null;
+    this.resumeToken = null; // from the relay's last "accepted" message; shown when reconnecting
   }
 
   /** Starts streaming `media`; resolves once the first connection is open, rejects if it fails. */
@@ -79,9 +82,10 @@ export class RelayBroadcaster {
         return;
       }
       const sep = this.url.includes('?') ? '&' : '?';
+      const resume = this.resumeToken ? '&resume=' + encodeURIComponent(this.resumeToken) : '';
       // A publish token travels as the subprotocol: it stays out of URLs and access logs.
-      const ws = new WebSocket(this.url + sep + 'mime=' + encodeURIComponent(recorder.mimeType || this.mimeType),
-        this.opts.token ? [this.opts.token] : undefined);
+      const ws = new WebSocket(this.url + sep + 'mime=' + encodeURIComponent(recorder.mimeType || this.mimeType)
+        + resume, this.opts.token ? [this.opts.token] : undefined);
       this.recorder = recorder;
       this.ws = ws;
       let opened = false;
@@ -91,6 +95,13 @@ export class RelayBroadcaster {
           this.bytesSent += e.data.size;
           this.chunks++;
         }
+      };
+      ws.onmessage = (e) => {
+        if (typeof e.data !== 'string') return;
+        try {
+          const msg = JSON.parse(e.data);
+          if (msg.type === 'accepted' && this.ws === ws) this.resumeToken = msg.resumeToken || null;
+        } catch (err) { /* not ours to understand */ }
       };
       ws.onopen = () => {
         opened = true;
@@ -130,6 +141,7 @@ export class RelayBroadcaster {
 
   stop() {
     this.stopped = true;
+    this.resumeToken = null;
     clearTimeout(this.retryTimer);
     if (this.recorder && this.recorder.state !== 'inactive') this.recorder.stop();
     if (this.ws) this.ws.close(1000, 'broadcast stopped');
@@ -143,6 +155,7 @@ export class RelayBroadcaster {
       connections: this.connections,
       mime: this.recorder && this.recorder.mimeType,
       connected: !!this.ws && this.ws.readyState === WebSocket.OPEN,
+      resumable: !!this.resumeToken,
       startedAt: this.startedAt,
     };
   }

@@ -68,7 +68,7 @@ final class Bystander implements AutoCloseable {
                             // Say how the relay closed it, if it did.
                             p.socket.setSoTimeout(2000);
                             throw new IOException("bystander publisher (pass " + (passes + 1) + ") could not send: "
-                                    + e.getMessage() + "; the relay said: " + p.read(), e);
+                                    + e.getMessage() + "; the relay said: " + p.awaitClose(), e);
                         }
                         Thread.sleep(pauseMillis);
                     }

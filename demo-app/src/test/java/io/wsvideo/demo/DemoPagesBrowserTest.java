@@ -199,6 +199,64 @@ class DemoPagesBrowserTest {
         assertThat(server.hub().stats().channel("cutcaster").streams()).isEqualTo(2);
     }
 
+    /**
+     * Counts the frames the viewer's video element presents and keeps the longest time between two of them,
+     * in the page's own clock: the gap a person watching would see.
+     */
+    private static final String GAP_PROBE = "const v = document.querySelector('video');"
+            + "const g = window.wsvideoGap = {last: 0, max: 0, frames: 0, chain: 0};"
+            // A new source (the player's next MediaSource) may drop pending callbacks: start a new chain then;
+            // an old chain that still runs stops at its next frame.
+            + "const arm = () => { const id = ++g.chain;"
+            + "  const tick = (now) => { if (id !== g.chain) return;"
+            + "    if (g.last) g.max = Math.max(g.max, now - g.last); g.last = now; g.frames++;"
+            + "    v.requestVideoFrameCallback(tick); };"
+            + "  v.requestVideoFrameCallback(tick); };"
+            + "v.addEventListener('emptied', arm); v.addEventListener('loadedmetadata', arm); arm();";
+
+    @Test
+    void aBroadcasterWhoseNetworkDropsTakesItsChannelBackWithItsResumeTokenAndViewersSeeAShortGap()
+            throws Exception {
+        startBroadcastFromHomePage(broadcaster, viaProxy(""), "resume");
+        viewer.get(direct("/watch?channel=resume&mode=mse"));
+        assertPlaying(viewer, Duration.ofSeconds(15));
+        await("the broadcaster holds a resume token", Duration.ofSeconds(10), () -> (Boolean) broadcaster
+                .executeScript("return window.wsvideoBroadcaster.stats().resumable;"));
+        viewer.executeScript(GAP_PROBE);
+        await("the probe sees frames", Duration.ofSeconds(10), () -> ((Number) viewer.executeScript(
+                "return window.wsvideoGap.frames;")).intValue() > 10);
+        viewer.executeScript("window.wsvideoGap.max = 0;");
+        long refusedBefore = server.hub().counters().publishersRefused();
+
+        // The broadcaster's network dies; the relay's side of its connection stays open and silent, so the
+        // relay still thinks it connected (it would notice only at publisherIdleTimeoutMillis, 30 s).
+        long framesBefore = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
+        long cut = System.nanoTime();
+        proxy.cutClientsOnly();
+        await("the broadcaster is accepted again", Duration.ofSeconds(20), () -> {
+            Map<?, ?> s = (Map<?, ?>) broadcaster.executeScript("return window.wsvideoBroadcaster.stats();");
+            return ((Number) s.get("connections")).intValue() >= 2 && Boolean.TRUE.equals(s.get("connected"))
+                    && server.hub().stats().channel("resume").streams() >= 2;
+        });
+        long outageMillis = (System.nanoTime() - cut) / 1_000_000;
+        await("the viewer got the new stream", Duration.ofSeconds(15), () -> num(playerStats(viewer), "streams") >= 2);
+        // The old stream's picture still counts as playing: wait for the new one's frames before checking.
+        long framesAtNew = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
+        await("the new stream's frames", Duration.ofSeconds(15), () -> ((Number) viewer.executeScript(
+                "return window.wsvideoGap.frames;")).longValue() > framesAtNew + 15);
+        assertPlaying(viewer, Duration.ofSeconds(10));
+        double gapMillis = ((Number) viewer.executeScript("return window.wsvideoGap.max;")).doubleValue();
+        long framesAfter = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
+        assertThat(framesAfter - framesBefore).as("frames the probe saw since the cut").isGreaterThan(30);
+        System.out.printf("publisher resume (%s): broadcaster out for %d ms (cut to accepted again), longest gap "
+                + "between two frames on the viewer %.0f ms%n", engine(), outageMillis, gapMillis);
+        assertThat(server.hub().counters().publishersRefused() - refusedBefore)
+                .as("'channel busy' answers: the token took the channel over").isZero();
+        assertThat(num(playerStats(viewer), "connections")).as("the viewer page did not reconnect").isEqualTo(1);
+        // Generous: a busy 2-core CI machine decodes late, but not seconds late.
+        assertThat(gapMillis).as("the viewer's gap, ms").isLessThan(outageMillis + 3000.0);
+    }
+
     @Test
     void withPublishTokensTheBroadcastPageNeedsTheTokenAndSaysSoWithout() throws Exception {
         JakartaRelayConfig guarded = JakartaRelayConfig.fromProperties(java.util.Map.of("wsvideo.publishTokens", "s3cret"));

@@ -19,6 +19,8 @@ final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    /** Server-side sockets kept open, silent, after {@link #cutClientsOnly()}: closed by {@link #close()}. */
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile boolean downstreamPaused;
 
@@ -72,8 +74,13 @@ final class TcpProxy implements AutoCloseable {
             } catch (IOException | InterruptedException e) {
                 // Cut, or the other side closed.
             } finally {
-                closeQuietly(from);
-                closeQuietly(to);
+                // A held server-side socket stays open: the server must not learn of the cut from us.
+                if (!held.contains(from)) {
+                    closeQuietly(from);
+                }
+                if (!held.contains(to)) {
+                    closeQuietly(to);
+                }
             }
         }, "tcp-proxy-pump");
         t.setDaemon(true);
@@ -101,6 +108,27 @@ final class TcpProxy implements AutoCloseable {
         open.clear();
     }
 
+    /**
+     * The network path dies the way a phone's does when it leaves Wi-Fi: the browser's side of every connection
+     * made so far is reset (its page notices at once), while the server's side stays open and simply hears
+     * nothing more, so the server does not notice until a timeout. New connections still work.
+     */
+    void cutClientsOnly() {
+        for (int i = 0; i + 1 < open.size(); i += 2) {
+            held.add(open.get(i + 1));
+        }
+        for (int i = 0; i < open.size(); i += 2) {
+            Socket client = open.get(i);
+            try {
+                client.setSoLinger(true, 0);
+            } catch (IOException e) {
+                // Already gone.
+            }
+            closeQuietly(client);
+        }
+        open.clear();
+    }
+
     private static void closeQuietly(Socket s) {
         try {
             s.close();
@@ -113,6 +141,8 @@ final class TcpProxy implements AutoCloseable {
     public void close() {
         closed = true;
         cutAll();
+        held.forEach(TcpProxy::closeQuietly);
+        held.clear();
         try {
             server.close();
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package io.wsvideo.relay;
 
 import io.wsvideo.relay.media.MalformedStreamException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +24,8 @@ final class Channel {
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
     /** A kick array larger than this (a channel of more viewers) is not kept for the next chunk. */
     private static final int MAX_SPARE_KICKS = 1 << 16;
+    /** Most publishers of one channel whose tokens are remembered at once (a churn of publishers stays bounded). */
+    private static final int MAX_RESUMABLE = 8;
 
     final String name;
     private final RelayHub hub;
@@ -40,6 +43,12 @@ final class Channel {
     // Guarded by lock.
     private Publisher publisher;
     private PublishedStream stream;
+    /**
+     * Publishers whose resume token may still take the channel back ({@link #resumes}): the attached one, and
+     * those gone less than {@code publisherResumeMillis} ago (pruned as publishers attach; at most
+     * {@link #MAX_RESUMABLE}, oldest first out). A token is taken out when used: it works once.
+     */
+    private final ArrayDeque<Publisher> resumable = new ArrayDeque<>();
 
     Channel(String name, RelayHub hub) {
         this.name = name;
@@ -53,10 +62,20 @@ final class Channel {
     Publisher attachPublisher(Publisher p, Actions actions) {
         synchronized (lock) {
             Publisher old = publisher;
+            long now = hub.nanoTime();
             if (old != null) {
                 endStreamLocked("publisher replaced", actions);
+                old.leftAt(now);
             }
             publisher = p;
+            if (p.resumeToken != null) {
+                long window = hub.config().publisherResumeMillis() * 1_000_000L;
+                resumable.removeIf(r -> r.gone && now - r.goneAtNanos > window);
+                if (resumable.size() >= MAX_RESUMABLE) {
+                    resumable.removeFirst();
+                }
+                resumable.addLast(p);
+            }
             counters.publishersOpened++;
             stream = new PublishedStream(name, counters.publishersOpened, p.mimeHint, hub.config());
             return old;
@@ -103,6 +122,7 @@ final class Channel {
                 malformed = e;
                 endStreamLocked(e.getMessage(), actions);
                 publisher = null;
+                p.leftAt(now);
                 actions.close(p.peer, e.closeCode(), e.getMessage());
             }
         }
@@ -129,9 +149,34 @@ final class Channel {
             }
             endStreamLocked(reason, actions);
             publisher = null;
+            p.leftAt(hub.nanoTime());
         }
         LOG.info("channel {}: publisher left ({})", name, reason);
         actions.run(hub);
+    }
+
+    /**
+     * Whether {@code presented} is the resume token of a publisher of this channel that is still attached (its
+     * network may have dropped without the relay noticing) or left no more than
+     * {@link RelayConfig#publisherResumeMillis()} ago. A token that matches is spent: the caller attaches the
+     * new publisher, whose token replaces it.
+     */
+    boolean resumes(String presented) {
+        synchronized (lock) {
+            long window = hub.config().publisherResumeMillis() * 1_000_000L;
+            long now = hub.nanoTime();
+            Publisher match = null;
+            for (Publisher r : resumable) {
+                if (r.resumeToken.matches(presented)) {
+                    match = r;
+                }
+            }
+            if (match == null || match.gone && now - match.goneAtNanos > window) {
+                return false;
+            }
+            resumable.remove(match);
+            return true;
+        }
     }
 
     private void endStreamLocked(String reason, Actions actions) {

@@ -5,10 +5,23 @@ import io.wsvideo.relay.media.TrackInfo;
 import java.util.Base64;
 import java.util.List;
 
-/** The JSON control messages viewers get (the protocol in README.md): stream, waiting, ended, skip. */
+/**
+ * The JSON control messages (the protocol in README.md): viewers get stream, waiting, ended, skip; publishers
+ * get accepted.
+ */
 final class ControlMessages {
 
     private ControlMessages() {
+    }
+
+    /** A publisher was accepted: its resume token (null: resume is off) and how long it lasts after a drop. */
+    static String accepted(String channel, String resumeToken, long resumeMillis) {
+        StringBuilder b = new StringBuilder("{\"type\":\"accepted\",\"channel\":").append(Json.quote(channel));
+        if (resumeToken != null) {
+            b.append(",\"resumeToken\":").append(Json.quote(resumeToken)).append(",\"resumeMillis\":")
+                    .append(resumeMillis);
+        }
+        return b.append('}').toString();
     }
 
     /** Nobody publishes on the channel yet (or the stream has not shown its init segment). */

@@ -14,14 +14,58 @@ public final class Publisher {
     final Channel channel;
     final Peer peer;
     final String mimeHint;
+    /** Null when {@link RelayConfig#publisherResumeMillis()} is 0. */
+    final ResumeToken resumeToken;
+    private final boolean resumed;
+    // Guarded by the channel's lock: whether this publisher left its channel (its connection ended, it was
+    // replaced or closed for its stream) and when, on the hub's clock. Its resume token lasts from then on.
+    boolean gone;
+    long goneAtNanos;
     private final RelayHub hub;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Publisher(RelayHub hub, Channel channel, Peer peer, String mimeHint) {
+    Publisher(RelayHub hub, Channel channel, Peer peer, String mimeHint, boolean resumed) {
         this.hub = hub;
         this.channel = channel;
         this.peer = peer;
         this.mimeHint = mimeHint;
+        this.resumed = resumed;
+        this.resumeToken = hub.config().publisherResumeMillis() > 0 ? ResumeToken.issue() : null;
+    }
+
+    /**
+     * The secret that lets this publisher take its channel back from a new connection, if its network drops
+     * (see {@link RelayHub#openPublisher(String, String, Peer, String)}); null when resume is off
+     * ({@code publisherResumeMillis} 0). Give it to this publisher only: {@link #acceptedMessage()} does.
+     */
+    public String resumeToken() {
+        return resumeToken == null ? null : resumeToken.value;
+    }
+
+    /**
+     * The text message a transport sends the publisher right after {@link RelayHub#openPublisher} accepted it
+     * (README, protocol): {@code {"type":"accepted","channel":...,"resumeToken":...,"resumeMillis":...}}, the
+     * token and its time left out when resume is off.
+     */
+    public String acceptedMessage() {
+        return ControlMessages.accepted(channel.name, resumeToken(), hub.config().publisherResumeMillis());
+    }
+
+    /**
+     * Whether this publisher showed a valid resume token when it opened: the channel was its own before its
+     * network dropped (relay-redis then claims the channel across the cluster even if its old stream still
+     * holds it).
+     */
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /** Under the channel's lock: this publisher is no longer the channel's. */
+    void leftAt(long nanos) {
+        if (!gone) {
+            gone = true;
+            goneAtNanos = nanos;
+        }
     }
 
     /**

@@ -22,6 +22,7 @@ public final class RelayConfig {
     private final int maxViewersPerChannel;
     private final Pattern channelNamePattern;
     private final boolean publisherTakeover;
+    private final long publisherResumeMillis;
 
     private RelayConfig(Builder b) {
         this.maxQueueBytes = b.maxQueueBytes;
@@ -36,6 +37,7 @@ public final class RelayConfig {
         this.maxViewersPerChannel = b.maxViewersPerChannel;
         this.channelNamePattern = Pattern.compile(b.channelNamePattern);
         this.publisherTakeover = b.publisherTakeover;
+        this.publisherResumeMillis = b.publisherResumeMillis;
     }
 
     public static Builder builder() {
@@ -104,6 +106,14 @@ public final class RelayConfig {
         return publisherTakeover;
     }
 
+    /**
+     * How long, in ms after a publisher's connection ended, its resume token still takes its channel back
+     * (before that end, while the relay still thinks it connected, it does too); 0: no resume tokens.
+     */
+    public long publisherResumeMillis() {
+        return publisherResumeMillis;
+    }
+
     @Override
     public String toString() {
         return "RelayConfig{maxQueueBytes=" + maxQueueBytes + ", maxQueueAgeMillis=" + maxQueueAgeMillis
@@ -111,7 +121,8 @@ public final class RelayConfig {
                 + ", lateJoinCacheBytes=" + lateJoinCacheBytes + ", lateJoinCacheMillis=" + lateJoinCacheMillis
                 + ", maxElementBytes=" + maxElementBytes + ", maxInitSegmentBytes=" + maxInitSegmentBytes
                 + ", maxChannels=" + maxChannels + ", maxViewersPerChannel=" + maxViewersPerChannel
-                + ", channelNamePattern=" + channelNamePattern + ", publisherTakeover=" + publisherTakeover + '}';
+                + ", channelNamePattern=" + channelNamePattern + ", publisherTakeover=" + publisherTakeover
+                + ", publisherResumeMillis=" + publisherResumeMillis + '}';
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -128,6 +139,7 @@ public final class RelayConfig {
         private int maxViewersPerChannel = 10_000;
         private String channelNamePattern = "[A-Za-z0-9_-]{1,64}";
         private boolean publisherTakeover = false;
+        private long publisherResumeMillis = 5_000;
 
         private Builder() {
         }
@@ -192,6 +204,11 @@ public final class RelayConfig {
             return this;
         }
 
+        public Builder publisherResumeMillis(long v) {
+            this.publisherResumeMillis = v;
+            return this;
+        }
+
         public RelayConfig build() {
             positive("maxQueueBytes", maxQueueBytes);
             positive("maxQueueAgeMillis", maxQueueAgeMillis);
@@ -203,6 +220,10 @@ public final class RelayConfig {
             positive("maxInitSegmentBytes", maxInitSegmentBytes);
             positive("maxChannels", maxChannels);
             positive("maxViewersPerChannel", maxViewersPerChannel);
+            if (publisherResumeMillis < 0) {
+                throw new IllegalArgumentException("publisherResumeMillis must be >= 0, was "
+                        + publisherResumeMillis);
+            }
             Objects.requireNonNull(channelNamePattern, "channelNamePattern");
             try {
                 Pattern.compile(channelNamePattern);

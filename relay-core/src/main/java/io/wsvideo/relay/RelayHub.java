@@ -33,6 +33,11 @@ public final class RelayHub implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RelayHub.class);
 
+    /** The close reason of a publisher replaced by one that showed its resume token (close code 1008). */
+    public static final String RESUMED = "resumed by a new connection";
+    /** The close reason of a publisher replaced under {@link RelayConfig#publisherTakeover()} (1008). */
+    static final String TAKEN_OVER = "taken over by a new publisher";
+
     private final RelayConfig config;
     private final LongSupplier nanoClock;
     private final AtomicLong viewerIds = new AtomicLong();
@@ -110,34 +115,53 @@ public final class RelayHub implements AutoCloseable {
     }
 
     /**
-     * Starts publishing on a channel.
-     *
-     * @param mimeHint the recorder's MIME type if the client said it (checked against the bytes), or null
-     * @param peer     how to close the publisher's connection (malformed stream, takeover, shutdown)
-     * @throws RelayRefusal bad channel name, channel busy, too many channels
+     * Starts publishing on a channel, showing no resume token; see
+     * {@link #openPublisher(String, String, Peer, String)}.
      */
     public Publisher openPublisher(String channel, String mimeHint, Peer peer) throws RelayRefusal {
+        return openPublisher(channel, mimeHint, peer, null);
+    }
+
+    /**
+     * Starts publishing on a channel. A channel has one publisher: a second one is refused with
+     * {@code channel busy} (unless {@link RelayConfig#publisherTakeover()}), except a publisher that shows the
+     * resume token the channel's last publisher was given ({@link Publisher#resumeToken()}), while that one is
+     * still attached or within {@link RelayConfig#publisherResumeMillis()} after it left: a broadcaster whose
+     * network dropped gets its channel back, even before the relay noticed its old connection died. The old
+     * connection is then closed with 1008 {@value #RESUMED}, and its token works no more (the new publisher
+     * has a new one).
+     *
+     * @param mimeHint    the recorder's MIME type if the client said it (checked against the bytes), or null
+     * @param peer        how to close the publisher's connection (malformed stream, takeover, shutdown)
+     * @param resumeToken what the client presented as its resume token, or null
+     * @throws RelayRefusal bad channel name, channel busy, too many channels
+     */
+    public Publisher openPublisher(String channel, String mimeHint, Peer peer, String resumeToken)
+            throws RelayRefusal {
         Objects.requireNonNull(peer, "peer");
         checkName(channel);
         Publisher p;
         Publisher replaced;
+        boolean resumed;
         Actions actions = new Actions(null);
         synchronized (channels) {
             checkOpen();
             Channel ch = channelFor(channel);
-            if (ch.hasPublisher() && !config.publisherTakeover()) {
+            resumed = resumeToken != null && ch.resumes(resumeToken);
+            if (ch.hasPublisher() && !config.publisherTakeover() && !resumed) {
                 ch.publisherRefused();
                 dropIfEmptyLocked(ch);
                 throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "channel busy: " + channel);
             }
-            p = new Publisher(this, ch, peer, mimeHint);
+            p = new Publisher(this, ch, peer, mimeHint, resumed);
             replaced = ch.attachPublisher(p, actions);
         }
         if (replaced != null) {
-            actions.close(replaced.peer, CloseCodes.POLICY_VIOLATION, "taken over by a new publisher");
+            actions.close(replaced.peer, CloseCodes.POLICY_VIOLATION, resumed ? RESUMED : TAKEN_OVER);
         }
         actions.run(this);
-        LOG.info("channel {}: publisher joined ({})", channel, mimeHint == null ? "no MIME type given" : mimeHint);
+        LOG.info("channel {}: publisher {} ({})", channel, resumed ? "resumed" : "joined",
+                mimeHint == null ? "no MIME type given" : mimeHint);
         fire(l -> l.publisherOpened(p));
         return p;
     }

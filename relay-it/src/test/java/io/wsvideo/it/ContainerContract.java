@@ -410,6 +410,13 @@ abstract class ContainerContract {
 
     private static final String TOO_BIG = "message larger than " + Webapps.MAX_MESSAGE_BYTES + " bytes";
 
+    /** Reads the relay's first message to a publisher, which must accept it (and carry its resume token). */
+    private static void awaitAccepted(RawWs p) throws java.io.IOException {
+        p.socket.setSoTimeout(10_000);
+        assertThat(p.read().text()).startsWith("{\"type\":\"accepted\"").contains("\"resumeToken\":\"");
+        p.socket.setSoTimeout(0);
+    }
+
     /**
      * The issue-12 case: a 64 MiB binary message in one frame. The relay answers 1009 naming the limit as soon as
      * the frame header says it is too big (or the limit is passed), long before the client has sent it all: the
@@ -422,6 +429,7 @@ abstract class ContainerContract {
         long claimed = 64L << 20;
         RawWs p = raw(HOST, "/relay/publish/huge?token=" + Webapps.PUBLISH_TOKEN);
         p.socket.setSendBufferSize(64 * 1024);
+        awaitAccepted(p); // then anything to read is the server's answer to what follows
         byte[] header = ByteBuffer.allocate(14).put((byte) 0x82).put((byte) 0xFF).putLong(claimed).putInt(0).array();
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         Thread writer = new Thread(() -> {
@@ -457,6 +465,7 @@ abstract class ContainerContract {
     @Test
     void aPublisherMessageOverTheLimitInFragmentsIsClosedWith1009NamingTheLimit() throws Exception {
         RawWs p = raw(HOST, "/relay/publish/fragments?token=" + Webapps.PUBLISH_TOKEN);
+        awaitAccepted(p);
         byte[] piece = new byte[32 * 1024];
         try {
             p.frame(false, RawWs.BINARY, piece, 0, piece.length, true);

@@ -454,6 +454,7 @@ public final class RelayServerConfig {
         KEYS.put("viewTokens", (r, j, k, v) -> j.viewTokens(list(v)));
         KEYS.put("allowedOrigins", (r, j, k, v) -> j.allowedOrigins(list(v)));
         KEYS.put("publisherTakeover", (r, j, k, v) -> r.publisherTakeover(bool(k, v)));
+        relayLong("publisherResumeMillis", RelayConfig.Builder::publisherResumeMillis);
         // Recording (issue 16): off unless recordDir is set.
         KEYS.put("recordDir", (r, j, k, v) -> j.recordKeys().dir(v.isEmpty() ? null : Path.of(v)));
         KEYS.put("recordChannels", (r, j, k, v) -> j.recordKeys().channels(v));

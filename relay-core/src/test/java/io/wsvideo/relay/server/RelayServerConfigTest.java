@@ -35,6 +35,7 @@ class RelayServerConfigTest {
         p.put("wsvideo.viewTokens", "see");
         p.put("wsvideo.allowedOrigins", "https://Example.com, http://localhost:3000");
         p.put("wsvideo.publisherTakeover", "TRUE");
+        p.put("wsvideo.publisherResumeMillis", "8000");
         p.put("wsvideo.recordDir", "/var/recordings");
         p.put("wsvideo.recordChannels", "news-.*");
         p.put("wsvideo.recordOnRequest", "true");
@@ -72,6 +73,7 @@ class RelayServerConfigTest {
         assertThat(c.viewTokens().matches("see")).isTrue();
         assertThat(c.allowedOrigins()).containsExactly("https://example.com", "http://localhost:3000");
         assertThat(c.relay().publisherTakeover()).isTrue();
+        assertThat(c.relay().publisherResumeMillis()).isEqualTo(8000);
         assertThat(c.recording().dir()).isEqualTo(java.nio.file.Path.of("/var/recordings"));
         assertThat(c.recording().channels().pattern()).isEqualTo("news-.*");
         assertThat(c.recording().onRequest()).isTrue();
@@ -139,6 +141,8 @@ class RelayServerConfigTest {
     void aBadBooleanRegexOrOriginFailsNamingTheKey() {
         assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.publisherTakeover", "yes")))
                 .hasMessageContaining("wsvideo.publisherTakeover").hasMessageContaining("true or false");
+        assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.publisherResumeMillis", "-1")))
+                .hasMessageContaining("publisherResumeMillis");
         assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.channelNamePattern", "[a-")))
                 .hasMessageStartingWith("wsvideo.channelNamePattern");
         assertThatThrownBy(() -> RelayServerConfig.fromProperties(Map.of("wsvideo.allowedOrigins",

@@ -11,6 +11,7 @@ import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.slf4j.Logger;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class PublishEndpoint extends Endpoint {
 
     private static final Logger LOG = LoggerFactory.getLogger(PublishEndpoint.class);
+
+    /** The query parameter a reconnecting publisher shows its resume token in ({@code ?resume=...}). */
+    static final String RESUME_PARAMETER = "resume";
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
@@ -61,11 +65,18 @@ public final class PublishEndpoint extends Endpoint {
         }
         try {
             publisher = hub.openPublisher(channel, mime, (code, reason) -> SessionSink.closeSession(session, code,
-                    reason));
+                    reason), first(session.getRequestParameterMap().get(RESUME_PARAMETER)));
         } catch (RelayRefusal r) {
             LOG.info("publisher refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());
             return;
+        }
+        try {
+            // Blocking, and done before any message of this session is handled: nothing else is sent to a
+            // publisher but a close, and a container must not have a send in flight when it closes.
+            session.getBasicRemote().sendText(publisher.acceptedMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("publisher on {}: the accepted message could not be sent", channel, e);
         }
         Recorder.requested(hub, publisher, first(session.getRequestParameterMap().get(Recorder.REQUEST_PARAMETER)),
                 Guard.token(session), RemoteAddresses.of(session, endpointConfig));

@@ -3,6 +3,7 @@ package io.wsvideo.relay.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.Publisher;
@@ -43,12 +44,14 @@ final class PublisherConnection extends Connection {
             return;
         }
         try {
-            publisher = relay.hub().openPublisher(channelName, param("mime"), this);
+            publisher = relay.hub().openPublisher(channelName, param("mime"), this, param("resume"));
         } catch (RelayRefusal r) {
             LOG.info("publisher refused on {}: {}", channelName, r.getMessage());
             closeWith(r.closeCode(), r.getMessage());
             return;
         }
+        // Its resume token; queued ahead of any close the hub may send it later (same event loop).
+        ctx.writeAndFlush(new TextWebSocketFrame(publisher.acceptedMessage()));
         Recorder.requested(relay.hub(), publisher, param(Recorder.REQUEST_PARAMETER), token(), address);
     }
 

@@ -164,7 +164,9 @@ public final class RedisBridge implements AutoCloseable {
         }
         // The hub let the local publisher take over the stream this node received.
         inbound.end(ls.channel, "publisher replaced");
-        outbound.claim(ls, hub.config().publisherTakeover());
+        // A resumed publisher took the channel back from its own old stream (on this node), which may still hold
+        // the cluster's claim until its end is noticed here.
+        outbound.claim(ls, hub.config().publisherTakeover() || ls.publisher.resumed());
         reconcile(ls.channel);
     }
 

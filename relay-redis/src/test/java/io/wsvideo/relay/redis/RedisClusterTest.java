@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wsvideo.relay.CloseCodes;
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayConfig;
+import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
 import io.wsvideo.relay.redis.ClusterNode.TestPeer;
 import io.wsvideo.relay.testing.Recording;
@@ -262,6 +263,34 @@ class RedisClusterTest {
             assertThat(v.bytesOfLastStream()).isEqualTo(Recording.asRelayed(rec.bytes()));
             assertThat(v.texts()).anyMatch(t -> t.contains("\"type\":\"ended\""));
         }
+    }
+
+    @Test
+    void aPublisherResumedWithItsTokenKeepsItsChannelAcrossTheCluster() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        ClusterNode a = node("A");
+        ClusterNode c = node("C");
+        String ch = channel();
+        TestViewer onC = view(c, ch);
+        awaitSubscribed(c, 0);
+        TestPeer firstPeer = new TestPeer();
+        Publisher first = a.hub.openPublisher(ch, rec.mime(), firstPeer);
+        await("C relays A's stream", 10_000, () -> c.live(ch));
+        feed(first, rec.chunks().subList(0, 10));
+
+        // The broadcaster's network dropped and A has not noticed: its old stream still holds the cluster's
+        // claim when the resumed one claims the channel, and the old one's end comes after.
+        TestPeer secondPeer = new TestPeer();
+        Publisher second = a.hub.openPublisher(ch, rec.mime(), secondPeer, first.resumeToken());
+        assertThat(firstPeer.reason).isEqualTo(RelayHub.RESUMED);
+        first.close();
+        feed(second, rec.chunks());
+        byte[] all = Recording.asRelayed(rec.bytes());
+        await("C gets the resumed stream whole", 10_000,
+                () -> onC.count("stream") == 2 && onC.bytesOfLastStream().length == all.length);
+        assertThat(onC.bytesOfLastStream()).isEqualTo(all);
+        assertThat(secondPeer.code).as("the resumed publisher stays (%s)", secondPeer.reason).isNull();
+        assertThat(a.bridge.stats().refused()).isZero();
     }
 
     @Test

@@ -100,6 +100,12 @@ public class RelayProperties implements Validator {
     private boolean publisherTakeover = RELAY.publisherTakeover();
 
     /**
+     * How long, in milliseconds after a publisher's connection ended, the resume token it was given still takes
+     * its channel back (a broadcaster whose network dropped); 0: no resume tokens.
+     */
+    private long publisherResumeMillis = RELAY.publisherResumeMillis();
+
+    /**
      * The validated settings, with {@code authorizer} (a PublishAuthorizer bean, or null) deciding who may
      * publish instead of the shared publish tokens.
      *
@@ -119,6 +125,7 @@ public class RelayProperties implements Validator {
                 .maxViewersPerChannel(maxViewersPerChannel)
                 .channelNamePattern(channelNamePattern)
                 .publisherTakeover(publisherTakeover)
+                .publisherResumeMillis(publisherResumeMillis)
                 .build();
         return JakartaRelayConfig.builder()
                 .relay(relay)
@@ -351,5 +358,13 @@ public class RelayProperties implements Validator {
 
     public void setPublisherTakeover(boolean publisherTakeover) {
         this.publisherTakeover = publisherTakeover;
+    }
+
+    public long getPublisherResumeMillis() {
+        return publisherResumeMillis;
+    }
+
+    public void setPublisherResumeMillis(long publisherResumeMillis) {
+        this.publisherResumeMillis = publisherResumeMillis;
     }
 }

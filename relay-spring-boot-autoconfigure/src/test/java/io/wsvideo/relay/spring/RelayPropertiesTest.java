@@ -42,12 +42,14 @@ class RelayPropertiesTest {
                 "wsvideo.view-tokens[0]=watch",
                 "wsvideo.allowed-origins=https://video.example.com",
                 "wsvideo.publisher-takeover=true",
+                "wsvideo.publisher-resume-millis=8000",
                 "wsvideo.channel-name-pattern=[a-z]{1,8}",
                 "wsvideo.view-path=/watch/{channel}").run(context -> {
                     JakartaRelayConfig config = context.getBean(JakartaRelayConfig.class);
                     assertThat(config.relay().maxQueueBytes()).isEqualTo(1_234_567);
                     assertThat(config.relay().lateJoinCacheMillis()).isEqualTo(5_000);
                     assertThat(config.relay().publisherTakeover()).isTrue();
+                    assertThat(config.relay().publisherResumeMillis()).isEqualTo(8000);
                     assertThat(config.relay().channelNamePattern().pattern()).isEqualTo("[a-z]{1,8}");
                     assertThat(config.publishAuthorizer()).isInstanceOfSatisfying(SharedTokens.class,
                             t -> assertThat(t.matches("two")).isTrue());

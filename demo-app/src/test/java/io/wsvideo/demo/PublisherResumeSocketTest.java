@@ -1,0 +1,117 @@
+package io.wsvideo.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wsvideo.relay.CloseCodes;
+import io.wsvideo.relay.RelayHub;
+import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.testing.RawWs;
+import io.wsvideo.relay.testing.Recording;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The publisher resume token over real sockets on each engine (Tyrus and Netty): a publisher is told its token
+ * when accepted; while its old connection is still open and silent (a dropped network the relay has not
+ * noticed), a publisher without the token or with a wrong one is told {@code channel busy}, and one showing
+ * the token takes the channel over: the old connection is closed with 1008 and a reason, the viewer stays
+ * connected and gets the new stream whole, and the spent token works no more.
+ */
+class PublisherResumeSocketTest {
+
+    private static final Pattern TOKEN = Pattern.compile("\"resumeToken\":\"([A-Za-z0-9_-]+)\"");
+
+    private static String publishPath(String channel, String mime, String resume) {
+        return "/relay/publish/" + channel + "?mime=" + URLEncoder.encode(mime, StandardCharsets.UTF_8)
+                + (resume == null ? "" : "&resume=" + resume);
+    }
+
+    /** Opens a publisher and returns its resume token from the relay's first message, which must be accepted. */
+    private static String accepted(RawWs p) throws IOException {
+        p.socket.setSoTimeout(10_000);
+        RawWs.Message m = p.read();
+        assertThat(m.isClose()).as("refused: %s", m).isFalse();
+        assertThat(m.text()).startsWith("{\"type\":\"accepted\",\"channel\":\"phone\"").contains("\"resumeMillis\":5000");
+        Matcher t = TOKEN.matcher(m.text());
+        assertThat(t.find()).isTrue();
+        return t.group(1);
+    }
+
+    private static void refusedAsBusy(int port, String mime, String resume) throws IOException {
+        try (RawWs p = RawWs.open("127.0.0.1", port, publishPath("phone", mime, resume), Map.of())) {
+            p.socket.setSoTimeout(10_000);
+            RawWs.Message m = p.read();
+            assertThat(m.isClose()).as("with resume=%s: %s", resume, m).isTrue();
+            assertThat(m.code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+            assertThat(m.reason()).isEqualTo("channel busy: phone");
+        }
+    }
+
+    /** Reads the viewer's messages until {@code streams} stream messages and {@code bytes} after the last. */
+    private static byte[] readStream(RawWs viewer, int streams, int bytes) throws IOException {
+        viewer.socket.setSoTimeout(15_000);
+        int seen = 0;
+        ByteArrayOutputStream last = new ByteArrayOutputStream();
+        while (seen < streams || last.size() < bytes) {
+            RawWs.Message m = viewer.read();
+            assertThat(m.isClose()).as("the viewer stays connected: %s", m).isFalse();
+            if (m.opcode() == RawWs.TEXT && m.text().contains("\"type\":\"stream\"")) {
+                seen++;
+                last.reset();
+            } else if (m.opcode() == RawWs.BINARY) {
+                last.writeBytes(m.payload());
+            }
+        }
+        return last.toByteArray();
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayServer.Engine.class)
+    void theResumeTokenTakesTheChannelOverFromAConnectionTheRelayStillThinksAlive(RelayServer.Engine engine)
+            throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        List<ByteBuffer> chunks = rec.chunks();
+        try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
+             RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
+            int port = server.port();
+            RawWs old = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
+            String token = accepted(old);
+            for (ByteBuffer c : chunks.subList(0, chunks.size() / 2)) {
+                old.sendBinary(c);
+            }
+            readStream(viewer, 1, 1);
+            // The old connection now hears nothing more, and stays open: the relay cannot know it is gone.
+            refusedAsBusy(port, rec.mime(), null);
+            refusedAsBusy(port, rec.mime(), token.substring(1) + "A");
+
+            try (RawWs resumed = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), token), Map.of())) {
+                String next = accepted(resumed);
+                assertThat(next).isNotEqualTo(token);
+                old.socket.setSoTimeout(10_000);
+                RawWs.Message closed = old.awaitClose();
+                assertThat(closed.code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+                assertThat(closed.reason()).isEqualTo(RelayHub.RESUMED);
+                for (ByteBuffer c : rec.chunks()) {
+                    resumed.sendBinary(c);
+                }
+                byte[] second = readStream(viewer, 1, rec.bytes().length);
+                assertThat(second).isEqualTo(Recording.asRelayed(rec.bytes()));
+                // The spent token is anyone's no more.
+                refusedAsBusy(port, rec.mime(), token);
+                assertThat(server.hub().stats().channel("phone").streams()).isEqualTo(2);
+                assertThat(server.hub().stats().channel("phone").viewerCount()).isEqualTo(1);
+            } finally {
+                old.abort();
+            }
+        }
+    }
+}
