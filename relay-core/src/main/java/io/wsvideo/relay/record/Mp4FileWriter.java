@@ -48,7 +48,8 @@ final class Mp4FileWriter implements FormatWriter {
                 if (box == null || box.end() > len) {
                     break;
                 }
-                if (box.type() == Boxes.FTYP) {
+                if (box.type() == Boxes.FTYP && head.length() == 0) {
+                    // WebKit writes two ftyp boxes; a file has one.
                     head.put(b, p, (int) box.size());
                 } else if (box.type() == Boxes.MOOV) {
                     moov = box;
@@ -162,7 +163,10 @@ final class Mp4FileWriter implements FormatWriter {
     private long baseMicros = -1;
     /** Per track id: where its media ends, in its timescale, in file time. */
     private final Map<Integer, Long> trackEnds = new HashMap<>();
-    /** Per fragment: {bytes, primary track's start in file time or -1, 1 if it starts with a keyframe}. */
+    /**
+     * Per fragment (one index entry each): {bytes, start in file time in the primary track's timescale or -1, 1 if
+     * it starts a segment with a keyframe}.
+     */
     private final List<long[]> fragments = new ArrayList<>();
 
     Mp4FileWriter(FileTarget out, Init init, int indexCapacity) throws IOException {
@@ -202,72 +206,120 @@ final class Mp4FileWriter implements FormatWriter {
         return fragments.size() >= indexCapacity;
     }
 
+    /**
+     * Appends one segment: a {@code moof}+{@code mdat}, or, for a stream with one {@code moof} per track
+     * (WebKit), the {@code moof}+{@code mdat} pairs of one time span (see {@link SinkEvents}), as one index entry.
+     * A {@code moof} followed by another {@code moof} instead of its {@code mdat} is dropped: its data is nowhere
+     * (WebKit's last chunk repeats the audio {@code moof}, the first copy's data offset pointing into the second).
+     */
     @Override
     public void segment(byte[] b, int from, int to, boolean randomAccess) throws IOException {
-        Boxes.Box moof = Boxes.box(b, from, to);
-        if (moof == null || moof.type() != Boxes.MOOF || moof.end() > to) {
-            return;
-        }
-        Boxes.Box mdat = null;
-        for (int p = (int) moof.end(); p < to; ) {
-            Boxes.Box box = Boxes.box(b, p, to);
-            if (box == null || box.end() > to) {
-                return; // the stream stopped inside this fragment
+        List<byte[]> moofs = new ArrayList<>();
+        List<Boxes.Box> mdats = new ArrayList<>();
+        for (int p = from; p < to; ) {
+            Boxes.Box moof = Boxes.box(b, p, to);
+            if (moof == null || moof.end() > to) {
+                break; // the stream stopped inside this fragment
             }
-            if (box.type() == Boxes.MDAT) {
-                mdat = box;
+            p = (int) moof.end();
+            if (moof.type() != Boxes.MOOF) {
+                continue;
+            }
+            Boxes.Box mdat = null;
+            boolean torn = false;
+            while (p < to) {
+                Boxes.Box box = Boxes.box(b, p, to);
+                if (box == null || box.end() > to) {
+                    torn = true;
+                    break;
+                }
+                if (box.type() == Boxes.MOOF) {
+                    break;
+                }
+                p = (int) box.end();
+                if (box.type() == Boxes.MDAT) {
+                    mdat = box;
+                    break;
+                }
+            }
+            if (torn) {
                 break;
             }
-            p = (int) box.end();
+            if (mdat != null) {
+                moofs.add(Arrays.copyOfRange(b, moof.start(), (int) moof.end()));
+                mdats.add(mdat);
+            }
         }
-        if (mdat == null) {
+        if (moofs.isEmpty()) {
             return;
         }
-        byte[] m = Arrays.copyOfRange(b, from, (int) moof.end());
-        // {track id, tfdt offset in m, tfdt version, source time, sample durations}
-        List<long[]> trafs = new ArrayList<>();
-        for (int p = 8; p < m.length; ) {
-            Boxes.Box traf = Boxes.box(m, p, m.length);
-            if (traf == null || traf.end() > m.length) {
-                throw new IOException("malformed moof");
+        // {track id, tfdt offset in its moof, tfdt version, source time, sample durations}, per moof
+        List<List<long[]>> trafsPerMoof = new ArrayList<>();
+        for (byte[] m : moofs) {
+            List<long[]> trafs = new ArrayList<>();
+            for (int p = 8; p < m.length; ) {
+                Boxes.Box traf = Boxes.box(m, p, m.length);
+                if (traf == null || traf.end() > m.length) {
+                    throw new IOException("malformed moof");
+                }
+                if (traf.type() == Boxes.TRAF) {
+                    trafs.add(traf(m, traf));
+                }
+                p = (int) traf.end();
             }
-            if (traf.type() == Boxes.TRAF) {
-                trafs.add(traf(m, traf));
-            }
-            p = (int) traf.end();
+            trafsPerMoof.add(trafs);
         }
         if (baseMicros < 0) {
             baseMicros = Long.MAX_VALUE;
-            for (long[] t : trafs) {
-                if (t[1] >= 0) {
-                    baseMicros = Math.min(baseMicros, t[3] * 1_000_000 / track((int) t[0]).timescale());
+            for (List<long[]> trafs : trafsPerMoof) {
+                for (long[] t : trafs) {
+                    if (t[1] >= 0) {
+                        baseMicros = Math.min(baseMicros, t[3] * 1_000_000 / track((int) t[0]).timescale());
+                    }
                 }
             }
             if (baseMicros == Long.MAX_VALUE) {
                 baseMicros = 0;
             }
         }
-        long primaryStart = -1;
+        Track primary = init.tracks().get(init.primaryTrack());
         Map<Integer, Long> ends = new HashMap<>();
-        for (long[] t : trafs) {
-            if (t[1] < 0) {
-                continue;
+        ByteBuffer[] parts = new ByteBuffer[2 * moofs.size()];
+        for (int i = 0; i < moofs.size(); i++) {
+            byte[] m = moofs.get(i);
+            // Where this fragment starts in the primary track's timescale: its own time on that track, else the
+            // earliest of its other tracks (WebKit's audio moof), so the index stays in time order.
+            long primaryStart = -1;
+            long otherStart = Long.MAX_VALUE;
+            for (long[] t : trafsPerMoof.get(i)) {
+                if (t[1] < 0) {
+                    continue;
+                }
+                Track track = track((int) t[0]);
+                long time = Math.max(0, t[3] - baseMicros * track.timescale() / 1_000_000);
+                if (t[2] == 1) {
+                    Buf.putU64(m, (int) t[1], time);
+                } else {
+                    Buf.putU32(m, (int) t[1], time);
+                }
+                if (track.id() == primary.id()) {
+                    primaryStart = primaryStart < 0 ? time : primaryStart;
+                } else {
+                    otherStart = Math.min(otherStart, time * primary.timescale() / track.timescale());
+                }
+                ends.merge(track.id(), time + t[4], Math::max);
             }
-            Track track = track((int) t[0]);
-            long time = Math.max(0, t[3] - baseMicros * track.timescale() / 1_000_000);
-            if (t[2] == 1) {
-                Buf.putU64(m, (int) t[1], time);
-            } else {
-                Buf.putU32(m, (int) t[1], time);
-            }
-            if (track.id() == init.primaryTrack() && primaryStart < 0) {
-                primaryStart = time;
-            }
-            ends.merge(track.id(), time + t[4], Math::max);
+            Boxes.Box mdat = mdats.get(i);
+            parts[2 * i] = ByteBuffer.wrap(m);
+            parts[2 * i + 1] = ByteBuffer.wrap(b, mdat.start(), (int) mdat.size());
+            // One index entry per fragment: ffmpeg takes each sidx reference for one moof (with one reference for
+            // WebKit's audio and video moofs together, it read a video moof twice after a seek). The segment's
+            // first fragment carries its random access point: from there, audio and video start together.
+            long start = primaryStart >= 0 ? primaryStart : otherStart == Long.MAX_VALUE ? -1 : otherStart;
+            fragments.add(new long[] {m.length + mdat.size(), start, randomAccess && i == 0 ? 1 : 0});
         }
-        out.append(ByteBuffer.wrap(m), ByteBuffer.wrap(b, mdat.start(), (int) mdat.size()));
+        out.append(parts);
         ends.forEach((id, end) -> trackEnds.merge(id, end, Math::max));
-        fragments.add(new long[] {m.length + mdat.size(), primaryStart, randomAccess ? 1 : 0});
     }
 
     private Track track(int id) throws IOException {

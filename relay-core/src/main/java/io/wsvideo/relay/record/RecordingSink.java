@@ -59,7 +59,9 @@ public interface RecordingSink {
 
         /**
          * A media segment (WebM Cluster, MP4 {@code moof}) starts at {@code offset}; {@code timestampMillis} as in
-         * {@link io.wsvideo.relay.media.SegmentListener#onSegmentStart}.
+         * {@link io.wsvideo.relay.media.SegmentListener#onSegmentStart}. An MP4 stream with one {@code moof} per
+         * track (WebKit) has one segment per {@code moof} of the primary track, starting with the other tracks'
+         * {@code moof}s before it, so that a random access point is always a segment's own start.
          */
         void segmentStart(long offset, long timestampMillis) throws IOException;
 

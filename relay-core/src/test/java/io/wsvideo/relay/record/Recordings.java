@@ -39,13 +39,27 @@ final class Recordings {
     static List<RecordingFile> recordWhole(Path dir, String channel, Recording rec) throws Exception {
         RecordingConfig rc = RecordingConfig.builder().dir(dir).build();
         RecordingFiles files = RecordingFiles.create(rc);
-        try (RelayHub hub = hub()) {
-            Recorder recorder = Recorder.start(hub, rc, files);
+        record(rc, files, hub -> {
             Publisher p = publish(hub, channel, rec);
             send(p, rec, 0, rec.chunks().size());
             p.close();
-            recorder.close();
-        }
+        });
         return files.list();
+    }
+
+    /** What a test publishes into a hub. */
+    @FunctionalInterface
+    interface Session {
+        void run(RelayHub hub) throws Exception;
+    }
+
+    /** Runs {@code session} on a hub recorded into {@code files}; returns the recorder, closed (its files complete). */
+    static Recorder record(RecordingConfig rc, RecordingFiles files, Session session) throws Exception {
+        try (RelayHub hub = hub()) {
+            Recorder recorder = Recorder.start(hub, rc, files);
+            session.run(hub);
+            recorder.close();
+            return recorder;
+        }
     }
 }
