@@ -4,6 +4,7 @@ import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.media.MalformedStreamException;
 import io.wsvideo.relay.media.Segmenter;
 import io.wsvideo.relay.media.SegmenterLimits;
+import io.wsvideo.relay.media.StreamInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -24,6 +25,8 @@ import org.slf4j.LoggerFactory;
 final class ActiveRecording {
 
     private static final Logger LOG = LoggerFactory.getLogger(ActiveRecording.class);
+    private static final byte[] EBML_MAGIC = {0x1A, 0x45, (byte) 0xDF, (byte) 0xA3};
+    private static final byte[] FTYP = {'f', 't', 'y', 'p'};
 
     /** A queued piece of work: stream bytes, or the end. */
     private record Item(ByteBuffer bytes, String endReason, Exception failure) {
@@ -51,7 +54,10 @@ final class ActiveRecording {
     // Writer side: touched only by the draining task (one at a time, ordered by the lock above).
     private RecordingSink.Stream stream;
     private Segmenter segmenter;
+    /** Stream bytes handed to {@link #stream}: its next offset. */
     private long recordedOffset;
+    /** Up to three bytes that may begin a new stream's EBML header, held until the next chunk tells. */
+    private byte[] held;
     private boolean writerDone;
     private boolean streamEnded;
     /** Stream bytes handed to the sink; written by the writer, read by stats. */
@@ -234,17 +240,69 @@ final class ActiveRecording {
     }
 
     private void write(ByteBuffer bytes) throws IOException, MalformedStreamException {
+        ByteBuffer view = bytes.asReadOnlyBuffer();
+        if (held != null) {
+            view = ByteBuffer.allocate(held.length + view.remaining()).put(held).put(view).flip().asReadOnlyBuffer();
+            held = null;
+        }
+        if (stream != null && segmenter.info() != null) {
+            StreamInfo.Container container = segmenter.info().container();
+            int n = view.remaining();
+            if (container == StreamInfo.Container.WEBM && n > 0 && n < EBML_MAGIC.length
+                    && startsWith(view, EBML_MAGIC, 0, n)) {
+                // Chromium's first WebM Blob is the byte 0x1A alone: wait for the next one to tell.
+                held = new byte[n];
+                view.get(view.position(), held);
+                return;
+            }
+            if (newStream(view, container)) {
+                // MediaRecorder restarted on the same connection (another codec, say): the stream so far ends
+                // here, complete, and the new one gets a sink stream and a segmenter of its own (its init
+                // segment declares other tracks; the first segmenter would skip it).
+                RecordingSink.Stream done = stream;
+                stream = null;
+                segmenter = null;
+                recordedOffset = 0;
+                done.end("a new stream began on the same connection", null);
+            }
+        }
         if (stream == null) {
-            stream = recorder.sink().open(new RecordingSink.Start(channel, startedAt(), publisher.mimeHint()));
+            Instant start = recordedOffset == 0 && bytesRecorded > 0 ? Instant.now() : startedAt();
+            stream = recorder.sink().open(new RecordingSink.Start(channel, start, publisher.mimeHint()));
             segmenter = Segmenter.create(publisher.mimeHint(), recorder.segmenterLimits(), new SinkEvents(stream));
         }
-        ByteBuffer view = bytes.asReadOnlyBuffer();
         int n = view.remaining();
         stream.data(recordedOffset, view.duplicate());
         recordedOffset += n;
         segmenter.feed(view);
         bytesRecorded += n;
         recorder.recorded(n);
+    }
+
+    /**
+     * Whether a chunk begins a new stream: at its start the EBML header's ID, or an MP4 {@code ftyp} box
+     * (MediaRecorder's MP4 Blobs are box-aligned). Inside a stream, media data would have to match those four bytes
+     * exactly at a chunk boundary (one chance in 2^32 per chunk).
+     */
+    private static boolean newStream(ByteBuffer b, StreamInfo.Container container) {
+        return switch (container) {
+            case WEBM -> startsWith(b, EBML_MAGIC, 0, EBML_MAGIC.length);
+            case MP4 -> b.remaining() >= 8 && startsWith(b, FTYP, 4, FTYP.length);
+            default -> false;
+        };
+    }
+
+    /** Whether {@code b}'s bytes from {@code at} (after its position) begin with {@code prefix[0, n)}. */
+    private static boolean startsWith(ByteBuffer b, byte[] prefix, int at, int n) {
+        if (b.remaining() < at + n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (b.get(b.position() + at + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void finish(String why, Exception failure) throws IOException {
