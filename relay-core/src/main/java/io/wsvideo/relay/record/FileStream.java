@@ -1,6 +1,7 @@
 package io.wsvideo.relay.record;
 
 import io.wsvideo.relay.media.StreamInfo;
+import io.wsvideo.relay.media.internal.WebmAlphaModeFix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.slf4j.Logger;
@@ -68,7 +69,12 @@ final class FileStream implements RecordingSink.Stream {
         info = streamInfo;
         int len = (int) (endOffset - pendingStart);
         switch (streamInfo.container()) {
-            case WEBM -> webm = WebmFileWriter.Init.parse(pending.array(), len, streamInfo);
+            case WEBM -> {
+                // The hub clears Chromium's AlphaMode=1 only in writable chunks; an embedder's read-only ones keep
+                // it, and GStreamer (WebKitGTK) then cannot play the file. Cleared here in this stream's own copy.
+                new WebmAlphaModeFix().apply(ByteBuffer.wrap(pending.array(), 0, len));
+                webm = WebmFileWriter.Init.parse(pending.array(), len, streamInfo);
+            }
             case MP4 -> mp4 = Mp4FileWriter.Init.parse(pending.array(), len, streamInfo);
             default -> {
                 skip = true;

@@ -126,6 +126,40 @@ class RecorderTest {
     }
 
     @Test
+    void readOnlyChunksAreRecordedWithAlphaModeClearedAsWritableOnesAre() throws Exception {
+        // An embedder may hand the hub read-only buffers (Recording.chunks() are). The hub clears Chromium's
+        // AlphaMode=1 in place only in writable ones (its viewers here get 1); the file gets 0 either way.
+        RecordingConfig rc = config().build();
+        RecordingFiles files = RecordingFiles.create(rc);
+        Recordings.record(rc, files, hub -> {
+            Publisher p = Recordings.publish(hub, "cam", VP8);
+            for (ByteBuffer c : VP8.chunks()) {
+                assertThat(c.isReadOnly()).isTrue();
+                p.onData(c);
+            }
+            p.close();
+        });
+        assertThat(alphaModes(VP8.bytes())).as("as Chromium wrote it").containsExactly(1);
+        byte[] file = Files.readAllBytes(dir.resolve(files.list().get(0).name()));
+        assertThat(alphaModes(file)).as("the recording").containsExactly(0);
+    }
+
+    /** The values of the one-byte AlphaMode elements (ID 0x53C0) before the first Cluster. */
+    private static List<Integer> alphaModes(byte[] b) {
+        List<Integer> values = new ArrayList<>();
+        for (int i = 0; i + 3 < b.length; i++) {
+            if ((b[i] & 0xFF) == 0x1F && (b[i + 1] & 0xFF) == 0x43 && (b[i + 2] & 0xFF) == 0xB6
+                    && (b[i + 3] & 0xFF) == 0x75) {
+                break;
+            }
+            if ((b[i] & 0xFF) == 0x53 && (b[i + 1] & 0xFF) == 0xC0 && (b[i + 2] & 0xFF) == 0x81) {
+                values.add(b[i + 3] & 0xFF);
+            }
+        }
+        return values;
+    }
+
+    @Test
     void filesRotateAtTheFirstKeyframePastMaxSeconds() throws Exception {
         MediaTools.require("ffmpeg", "ffprobe");
         List<RecordingFile> list = record(config().maxSeconds(2).build(), LONG);
