@@ -79,6 +79,8 @@ public final class DemoServer implements RelayServer {
         // Slow and silent clients: a deadline for every unfinished request, and a cap on them per address.
         listener.registerAddOn(new HandshakeGuard(config.handshakeTimeoutMillis(),
                 config.maxSessionsPerRemoteAddress(), timers));
+        // A path Grizzly cannot decode (an encoded ../, a NUL) is the client's error: 400, not Grizzly's own 500.
+        listener.registerAddOn(new UndecodablePathFilter());
         if (socketSendBufferBytes > 0) {
             // The kernel's send buffer grows to megabytes per connection by default: seconds of stale
             // video a slow viewer must drain before the relay's own queue (and its skip to the next
