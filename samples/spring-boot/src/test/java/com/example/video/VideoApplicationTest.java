@@ -32,7 +32,7 @@ class VideoApplicationTest {
         }
         RelayClient.await(() -> viewer.media().length == rec.bytes().length,
                 () -> "the viewer gets the whole recording; it has " + viewer.media().length + " bytes");
-        assertThat(viewer.media()).isEqualTo(rec.bytes());
+        assertThat(viewer.media()).isEqualTo(Recording.asRelayed(rec.bytes()));
         publisher.close();
         viewer.close();
 
