@@ -324,9 +324,11 @@ final class Channel {
             List<ViewerStats> vs = withViewers ? new ArrayList<>(viewerCount) : List.of();
             long out = 0;
             long queued = 0;
+            ViewerPlays.Tally plays = new ViewerPlays.Tally();
             for (View view : views) {
                 for (int i = 0; i < view.size(); i++) {
                     ViewerCursor c = view.get(i);
+                    plays.add(c.queue.plays);
                     ViewerStats one = c.queue.stats(c.state.name(), now);
                     out += one.bytesOut();
                     queued += one.queuedBytes();
@@ -338,7 +340,7 @@ final class Channel {
             String mime = stream != null && stream.info != null ? stream.info.mseMimeType() : null;
             return new ChannelStats(name, publisher != null, mime, counters.publishersOpened, counters.bytesIn,
                     counters.chunksIn, counters.skips, counters.evictions, viewerCount, out, queued,
-                    List.copyOf(vs));
+                    List.copyOf(vs), plays.reporting(), plays.counts());
         }
     }
 

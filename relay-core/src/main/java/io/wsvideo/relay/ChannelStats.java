@@ -1,6 +1,7 @@
 package io.wsvideo.relay;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A snapshot of one channel.
@@ -16,10 +17,13 @@ import java.util.List;
  * @param bytesOut     bytes sent to the viewers now connected
  * @param queuedBytes  media bytes waiting in the queues of the viewers now connected
  * @param viewers      per-viewer details, when asked for ({@link RelayHub#stats(boolean)}), else empty
+ * @param viewersReporting viewers now connected that said what they play ({@link ViewerPlays})
+ * @param plays        format id to how many of those play it, sorted by id: a format every current viewer
+ *                     plays has {@code viewersReporting} here
  */
 public record ChannelStats(String name, boolean live, String mime, long streams, long bytesIn, long chunksIn,
                            long skips, long evictions, int viewerCount, long bytesOut, long queuedBytes,
-                           List<ViewerStats> viewers) {
+                           List<ViewerStats> viewers, int viewersReporting, Map<String, Integer> plays) {
 
     String toJson(boolean withViewers) {
         StringBuilder b = new StringBuilder();
@@ -28,7 +32,14 @@ public record ChannelStats(String name, boolean live, String mime, long streams,
                 .append(",\"bytesIn\":").append(bytesIn).append(",\"chunksIn\":").append(chunksIn)
                 .append(",\"skips\":").append(skips).append(",\"evictions\":").append(evictions)
                 .append(",\"viewerCount\":").append(viewerCount).append(",\"bytesOut\":").append(bytesOut)
-                .append(",\"queuedBytes\":").append(queuedBytes);
+                .append(",\"queuedBytes\":").append(queuedBytes)
+                .append(",\"viewersReporting\":").append(viewersReporting).append(",\"plays\":{");
+        String sep = "";
+        for (Map.Entry<String, Integer> e : plays.entrySet()) {
+            b.append(sep).append(Json.quote(e.getKey())).append(':').append(e.getValue());
+            sep = ",";
+        }
+        b.append('}');
         if (withViewers) {
             b.append(",\"viewers\":[");
             for (int i = 0; i < viewers.size(); i++) {

@@ -183,8 +183,18 @@ public final class RelayHub implements AutoCloseable {
      * @throws RelayRefusal bad channel name, too many channels or viewers
      */
     public Viewer openViewer(String channel, ViewerSink sink, ViewFormat format) throws RelayRefusal {
+        return openViewer(channel, sink, format, ViewerPlays.UNREPORTED);
+    }
+
+    /**
+     * As {@link #openViewer(String, ViewerSink, ViewFormat)}, for a viewer that said what it plays (the view
+     * URL's {@code plays}, {@link ViewerPlays#parse}): the channel's stats count it.
+     */
+    public Viewer openViewer(String channel, ViewerSink sink, ViewFormat format, ViewerPlays plays)
+            throws RelayRefusal {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(plays, "plays");
         checkName(channel);
         ViewerQueue q;
         Actions actions;
@@ -197,7 +207,7 @@ public final class RelayHub implements AutoCloseable {
                 throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many viewers on channel " + channel);
             }
             q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch,
-                    format == ViewFormat.FRAMES ? ch.frames : ch.bytes, this);
+                    format == ViewFormat.FRAMES ? ch.frames : ch.bytes, this, plays);
             actions = new Actions(ch);
             first = ch.addViewer(q, actions);
         }

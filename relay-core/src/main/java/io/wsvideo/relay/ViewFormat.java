@@ -32,7 +32,7 @@ public enum ViewFormat {
     }
 
     /** A query value is the client's: keep the close reason printable ASCII. */
-    private static String ascii(String s) {
+    static String ascii(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             out.append(c >= 0x20 && c < 0x7F ? c : '?');

@@ -57,6 +57,8 @@ final class ViewerQueue {
 
     final long id;
     final ViewerSink sink;
+    /** What the viewer said it plays when it joined. */
+    final ViewerPlays plays;
     final Channel channel;
     /** Where this viewer is in its view; guarded by the channel's lock. */
     final ViewerCursor cursor;
@@ -88,9 +90,10 @@ final class ViewerQueue {
     private long skipsTotal;
     private long droppedSinceNotice;
 
-    ViewerQueue(long id, ViewerSink sink, Channel channel, View view, RelayHub hub) {
+    ViewerQueue(long id, ViewerSink sink, Channel channel, View view, RelayHub hub, ViewerPlays plays) {
         this.id = id;
         this.sink = sink;
+        this.plays = plays;
         this.channel = channel;
         this.cursor = new ViewerCursor(this, view);
         this.hub = hub;
@@ -368,6 +371,6 @@ final class ViewerQueue {
 
     synchronized ViewerStats stats(String state, long nowNanos) {
         return new ViewerStats(id, state, bytesOut, messagesOut, queuedMediaBytes, count, lagMillis(nowNanos),
-                skipsTotal, droppedBytes, closeReason);
+                skipsTotal, droppedBytes, closeReason, plays.reported() ? plays.ids() : null);
     }
 }

@@ -1,5 +1,7 @@
 package io.wsvideo.relay;
 
+import java.util.List;
+
 /**
  * A snapshot of one viewer.
  *
@@ -11,14 +13,17 @@ package io.wsvideo.relay;
  * @param skips          times this viewer was skipped ahead to a keyframe
  * @param droppedBytes   media bytes never sent to it because of skips
  * @param closeReason    why it was closed, or null while open
+ * @param plays          the format ids it said it plays when it joined ({@link ViewerPlays}), or null
  */
 public record ViewerStats(long id, String state, long bytesOut, long messagesOut, long queuedBytes,
-                          int queuedMessages, long lagMillis, long skips, long droppedBytes, String closeReason) {
+                          int queuedMessages, long lagMillis, long skips, long droppedBytes, String closeReason,
+                          List<String> plays) {
 
     String toJson() {
         return "{\"id\":" + id + ",\"state\":" + Json.quote(state) + ",\"bytesOut\":" + bytesOut
                 + ",\"messagesOut\":" + messagesOut + ",\"queuedBytes\":" + queuedBytes
                 + ",\"queuedMessages\":" + queuedMessages + ",\"lagMillis\":" + lagMillis
-                + ",\"skips\":" + skips + ",\"droppedBytes\":" + droppedBytes + "}";
+                + ",\"skips\":" + skips + ",\"droppedBytes\":" + droppedBytes
+                + (plays == null ? "" : ",\"plays\":" + ViewerPlays.toJson(plays)) + "}";
     }
 }

@@ -5,6 +5,7 @@ import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayRefusal;
 import io.wsvideo.relay.ViewFormat;
 import io.wsvideo.relay.Viewer;
+import io.wsvideo.relay.ViewerPlays;
 import io.wsvideo.relay.ViewerSink;
 import io.wsvideo.relay.server.AccessGuard;
 import jakarta.websocket.CloseReason;
@@ -64,7 +65,9 @@ public final class ViewEndpoint extends Endpoint {
         try {
             // ?format=frames: the frame view (WebCodecs players); absent or bytes: the container bytes.
             ViewFormat format = ViewFormat.parse(PublishEndpoint.first(session.getRequestParameterMap().get("format")));
-            viewer = hub.openViewer(channel, sink, format);
+            // ?plays=webm.vp8.opus,...: what the viewer's browser plays, counted in the channel's stats.
+            ViewerPlays plays = ViewerPlays.parse(PublishEndpoint.first(session.getRequestParameterMap().get("plays")));
+            viewer = hub.openViewer(channel, sink, format, plays);
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());

@@ -15,6 +15,7 @@ import io.wsvideo.relay.SendCallback;
 import io.wsvideo.relay.SharedBytes;
 import io.wsvideo.relay.ViewFormat;
 import io.wsvideo.relay.Viewer;
+import io.wsvideo.relay.ViewerPlays;
 import io.wsvideo.relay.ViewerSink;
 import io.wsvideo.relay.server.AccessGuard;
 import io.wsvideo.relay.server.WebSocketFrames;
@@ -81,7 +82,9 @@ final class ViewerConnection extends Connection implements ViewerSink {
         }
         try {
             // ?format=frames: the frame view (WebCodecs players); absent or bytes: the container bytes.
-            viewer = relay.hub().openViewer(channelName, this, ViewFormat.parse(param("format")));
+            // ?plays=webm.vp8.opus,...: what the viewer's browser plays, counted in the channel's stats.
+            viewer = relay.hub().openViewer(channelName, this, ViewFormat.parse(param("format")),
+                    ViewerPlays.parse(param("plays")));
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channelName, r.getMessage());
             closeWith(r.closeCode(), r.getMessage());
