@@ -9,6 +9,11 @@
 'use strict';
 
 import { WebCodecsEngine, webCodecsAvailable, webCodecsRefusal } from './relay-webcodecs.js';
+import { playableFormats } from './formats.js';
+
+// How long the first connection waits for the browser to say what it plays (WebCodecs answers
+// asynchronously); past it the player connects without saying, and says on its next connection.
+const PLAYS_WAIT_MS = 300;
 
 /** MediaSource into a <video>: the byte view of a channel. */
 class MseEngine {
@@ -33,13 +38,29 @@ class MseEngine {
     // Frames presented, counted by requestVideoFrameCallback where there is one: WebKit's
     // getVideoPlaybackQuality() count starts again on seeks, so tests and the overlay read this instead.
     this.framesPresented = 0;
+    // When each step of a (re)start happened, ms after the stream message: where a slow start goes
+    // (docs/browsers.md measures WebKit's with it).
+    this.startup = {};
+    this.onSeeked = () => this.mark('seeked');
+    video.addEventListener('seeked', this.onSeeked);
     if (video.requestVideoFrameCallback) {
-      const count = () => { this.framesPresented++; this.frameCallback = video.requestVideoFrameCallback(count); };
+      const count = () => {
+        this.framesPresented++;
+        this.mark('firstFrame');
+        this.frameCallback = video.requestVideoFrameCallback(count);
+      };
       this.frameCallback = video.requestVideoFrameCallback(count);
     }
   }
 
+  mark(step) {
+    if (this.startup[step] != null || this.startedAt == null) return;
+    this.startup[step] = Math.round(performance.now() - this.startedAt);
+  }
+
   onStream(msg) {
+    this.startedAt = performance.now();
+    this.startup = {};
     if (!msg.playable) {
       this.hooks.onStatus('this stream cannot be played here: ' + (msg.reason || msg.mime));
       this.resetMediaSource(null);
@@ -95,23 +116,32 @@ class MseEngine {
     this.playing = false;
     if (this.managed) {
       this.video.disableRemotePlayback = true;
-      ms.addEventListener('startstreaming', () => { if (gen === this.generation) { this.streaming = true; this.pump(); } });
+      ms.addEventListener('startstreaming', () => {
+        if (gen === this.generation) { this.mark('startstreaming'); this.streaming = true; this.pump(); }
+      });
       ms.addEventListener('endstreaming', () => { if (gen === this.generation) this.streaming = false; });
     }
-    this.video.addEventListener('playing', () => { if (gen === this.generation) this.playing = true; }, { once: true });
+    this.video.addEventListener('playing', () => {
+      if (gen === this.generation) { this.mark('playing'); this.playing = true; }
+    }, { once: true });
     const old = this.video.src;
     this.video.src = URL.createObjectURL(ms);
     if (old && old.startsWith('blob:')) URL.revokeObjectURL(old);
     ms.addEventListener('sourceopen', () => {
       if (gen !== this.generation) return;
+      this.mark('sourceopen');
       const sb = ms.addSourceBuffer(mime);
       sb.mode = 'segments';
       sb.addEventListener('updateend', () => {
+        if (this.video.buffered.length) this.mark('buffered');
         if (this.seekAfterAppend && this.queue.length === 0) {
           this.seekAfterAppend = false;
           this.seekToLive = true;
         }
         this.pump();
+        // WebKit waits at 0 until the player seeks to the buffered start (keepLive): do it as soon as there
+        // is media rather than on the next tick, up to 250 ms later.
+        if (this.managed && !this.playing) this.keepLive();
       });
       sb.addEventListener('error', () => this.hooks.onStatus('decoder error'));
       this.sb = sb;
@@ -124,6 +154,7 @@ class MseEngine {
     if (!sb || sb.updating || this.queue.length === 0 || this.ms.readyState !== 'open' || !this.streaming) return;
     const data = this.queue.shift();
     try {
+      this.mark('firstAppend');
       sb.appendBuffer(data);
     } catch (e) {
       if (e.name === 'QuotaExceededError') {
@@ -174,6 +205,7 @@ class MseEngine {
     const far = this.returned ? 0.25 : 1.5;
     this.returned = false;
     if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime) {
+      this.mark('seek');
       v.currentTime = seekTo;
     } else if (this.managed) {
       // no rate steering
@@ -217,6 +249,7 @@ class MseEngine {
       playbackRate: v.playbackRate,
       stalls: this.stalls,
       targetLatency: this.effectiveTarget(),
+      startup: this.startup,
     };
   }
 
@@ -224,6 +257,7 @@ class MseEngine {
     clearInterval(this.timer);
     if (this.frameCallback) this.video.cancelVideoFrameCallback(this.frameCallback);
     this.video.removeEventListener('waiting', this.onWaiting);
+    this.video.removeEventListener('seeked', this.onSeeked);
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.generation++;
     this.sb = null;
@@ -268,7 +302,19 @@ export class RelayPlayer {
 
   start() {
     this.closed = false;
-    this.connect();
+    if (this.opts.reportPlays === false || this.plays) {
+      this.connect();
+      return;
+    }
+    // The relay counts what each viewer plays (?plays=), so that the broadcaster can pick a format every
+    // viewer plays: docs/browsers.md, "Format choice".
+    const t0 = performance.now();
+    const asked = playableFormats(this.requestedMode).then((ids) => {
+      this.plays = ids;
+      this.playsMs = Math.round(performance.now() - t0);
+    }, () => {});
+    const waited = new Promise((resolve) => { setTimeout(resolve, PLAYS_WAIT_MS); });
+    Promise.race([asked, waited]).then(() => { if (!this.closed && !this.ws) this.connect(); });
   }
 
   stop() {
@@ -286,7 +332,10 @@ export class RelayPlayer {
 
   connect() {
     const frames = this.wantsFrames();
-    const url = frames ? this.url + (this.url.includes('?') ? '&' : '?') + 'format=frames' : this.url;
+    const query = [];
+    if (frames) query.push('format=frames');
+    if (this.plays) query.push('plays=' + this.plays.join(','));
+    const url = query.length ? this.url + (this.url.includes('?') ? '&' : '?') + query.join('&') : this.url;
     const ws = new WebSocket(url, this.token ? [this.token] : undefined);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
@@ -461,6 +510,8 @@ export class RelayPlayer {
       bitsPerSecond: Math.round(this.rate.bps),
       mime: this.stream ? this.stream.mime || null : null,
       codecs: this.stream && this.stream.tracks ? this.stream.tracks.map((t) => t.codec) : null,
+      plays: this.plays || null,
+      playsMs: this.playsMs ?? null,
       streams: this.streams,
       bytesReceived: this.bytesReceived,
       skips: this.skips,
