@@ -26,6 +26,8 @@ const browser = await puppeteer.launch({
     // Unmuted autoplay, as the other engines get by their flags.
     'media.autoplay.default': 0,
     'media.autoplay.blocking_policy': 0,
+    // And Web Audio (the WebCodecs player's sound) without a gesture.
+    'media.autoplay.block-webaudio': false,
     // Several browsers share two cores in CI: never throttle a page as "background".
     'dom.min_background_timeout_value': 4,
   },

@@ -1,15 +1,22 @@
 package io.wsvideo.demo;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * The browser matrix with Chromium watching; see {@link ViewerMatrix}. MSE mode only for now: in
- * {@code mode=webcodecs} the page does not always follow a broadcaster restart (no moving video 10 s after
- * the new stream, or 7-9 s; Firefox with VP8 and WebKit's recording, Chromium with VP9), for the WebCodecs
- * player to fix; then add "webcodecs" here.
+ * The browser matrix with Chromium watching, in both player modes; see {@link ViewerMatrix}. Firefox's
+ * broadcast is left out here: its recorder's groups of pictures are long (a late joiner gets ~10 s from the
+ * key frame), and Chromium's MSE page then stalls (readyState 1) for seconds after the join's seek into that
+ * group (docs/browsers.md, not done); Firefox's own page plays it.
  */
 class ChromiumViewerMatrixTest extends ViewerMatrix {
     ChromiumViewerMatrixTest() {
-        super(Browser.Engine.CHROMIUM, List.of("mse"), 2000);
+        super(Browser.Engine.CHROMIUM, List.of("mse", "webcodecs"), 2000, Map.of(), true);
+    }
+
+    @Override
+    Stream<Source> sources() {
+        return Stream.of(Source.values()).filter(s -> s != Source.FIREFOX_VP8);
     }
 }

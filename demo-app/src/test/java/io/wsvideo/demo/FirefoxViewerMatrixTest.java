@@ -1,15 +1,15 @@
 package io.wsvideo.demo;
 
 import java.util.List;
+import java.util.Map;
 
 /**
- * The browser matrix with Firefox watching; see {@link ViewerMatrix}. MSE mode only for now: in
- * {@code mode=webcodecs} the page does not always follow a broadcaster restart (no moving video 10 s after
- * the new stream, or 7-9 s; Firefox with VP8 and WebKit's recording, Chromium with VP9), for the WebCodecs
- * player to fix; then add "webcodecs" here.
+ * The browser matrix with Firefox watching, in both player modes; see {@link ViewerMatrix}. Headless Firefox
+ * on a machine without an audio device never runs the WebCodecs page's audio context: that page is silent
+ * here (its MSE page plays the sound).
  */
 class FirefoxViewerMatrixTest extends ViewerMatrix {
     FirefoxViewerMatrixTest() {
-        super(Browser.Engine.FIREFOX, List.of("mse"), 2000);
+        super(Browser.Engine.FIREFOX, List.of("mse", "webcodecs"), 2000, Map.of(), false);
     }
 }

@@ -1,5 +1,6 @@
 package io.wsvideo.demo;
 
+import static io.wsvideo.demo.ViewerMatrix.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wsvideo.demo.Browser.Engine;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,16 +42,6 @@ class FormatChoiceBrowserTest {
         Browsers.close(chromium, firefox);
         if (server != null) {
             server.close();
-        }
-    }
-
-    private static void await(String what, Duration limit, Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!Boolean.TRUE.equals(condition.get())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.sleep(100);
         }
     }
 
