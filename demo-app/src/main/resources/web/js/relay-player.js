@@ -131,9 +131,15 @@ class MseEngine {
       if (gen !== this.generation) return;
       this.mark('sourceopen');
       const sb = ms.addSourceBuffer(mime);
-      sb.mode = 'segments';
+      // WebKit: a seek before playback takes 0.2-1.2 s there (docs/browsers.md). 'sequence' for the first
+      // media append puts the late joiner's key frame at 0, where the playhead already is; then back to
+      // 'segments', keeping the offset that gave.
+      sb.mode = this.managed ? 'sequence' : 'segments';
       sb.addEventListener('updateend', () => {
-        if (this.video.buffered.length) this.mark('buffered');
+        if (this.video.buffered.length) {
+          this.mark('buffered');
+          if (sb.mode === 'sequence') sb.mode = 'segments';
+        }
         if (this.seekAfterAppend && this.queue.length === 0) {
           this.seekAfterAppend = false;
           this.seekToLive = true;
@@ -202,9 +208,11 @@ class MseEngine {
     // And it rebuffers on every playbackRate change (measured: a 1.0/1.1 toggle each second showed 30 of
     // ~190 frames), so it jumps to the live edge instead of speeding up (docs/browsers.md).
     const seekTo = this.managed && !this.playing ? lastStart : Math.max(lastStart, end - target);
+    // Within WebKit's fudge (1/12 s) of the playhead it plays without a seek.
+    const near = this.managed && !this.playing && seekTo - v.currentTime < 0.08;
     const far = this.returned ? 0.25 : 1.5;
     this.returned = false;
-    if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime) {
+    if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime && !near) {
       this.mark('seek');
       v.currentTime = seekTo;
     } else if (this.managed) {

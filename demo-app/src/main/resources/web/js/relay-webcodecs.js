@@ -250,7 +250,8 @@ export class WebCodecsEngine {
     this.sources = new Set(); // scheduled AudioBufferSourceNodes
     this.arrivals = new Map(); // video timestamp -> arrival time, for the latency probe
     this.segments = []; // {ctxStart, ctxEnd, ms}: what sound plays when, for the video clock
-    this.counts = { decoded: 0, drawn: 0, dropped: 0, caughtUp: 0, decoderResets: 0, audioGaps: 0, audioDropped: 0, badMessages: 0 };
+    this.counts = { decoded: 0, drawn: 0, dropped: 0, caughtUp: 0, decoderResets: 0, audioGaps: 0, audioDropped: 0,
+      audioPlayed: 0, badMessages: 0 };
     this.shownMs = null;
     this.newestMs = null;
     this.settleUntil = 0;
@@ -555,6 +556,7 @@ export class WebCodecsEngine {
     src.connect(this.tap);
     src.onended = () => this.sources.delete(src);
     src.start(when);
+    this.counts.audioPlayed++;
     this.sources.add(src);
     this.audioEnd = when + duration;
     this.segments.push({ ctxStart: when, ctxEnd: when + duration, ms });
@@ -629,6 +631,7 @@ export class WebCodecsEngine {
       decoderResets: this.counts.decoderResets,
       audioGaps: this.counts.audioGaps,
       audioDropped: this.counts.audioDropped,
+      audioPlayed: this.counts.audioPlayed,
       audioClock: this.audibleMs(now) != null,
       readyState: this.counts.drawn > 0 ? 4 : 0,
     };
