@@ -12,7 +12,7 @@ import java.util.stream.Stream;
  */
 class ChromiumViewerMatrixTest extends ViewerMatrix {
     ChromiumViewerMatrixTest() {
-        super(Browser.Engine.CHROMIUM, List.of("mse", "webcodecs"), 2000, Map.of(), true);
+        super(Browser.Engine.CHROMIUM, List.of("mse", "webcodecs"), LATE_JOIN_BOUND_MS, Map.of(), true);
     }
 
     @Override

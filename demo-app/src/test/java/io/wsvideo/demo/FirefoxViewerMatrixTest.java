@@ -10,6 +10,6 @@ import java.util.Map;
  */
 class FirefoxViewerMatrixTest extends ViewerMatrix {
     FirefoxViewerMatrixTest() {
-        super(Browser.Engine.FIREFOX, List.of("mse", "webcodecs"), 2000, Map.of(), false);
+        super(Browser.Engine.FIREFOX, List.of("mse", "webcodecs"), LATE_JOIN_BOUND_MS, Map.of(), false);
     }
 }
