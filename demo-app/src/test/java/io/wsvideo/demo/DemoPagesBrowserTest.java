@@ -219,11 +219,12 @@ class DemoPagesBrowserTest {
             throws Exception {
         startBroadcastFromHomePage(broadcaster, viaProxy(""), "resume");
         viewer.get(direct("/watch?channel=resume&mode=mse"));
-        assertPlaying(viewer, Duration.ofSeconds(15));
+        // Frame counts, not assertPlaying's seconds-per-3-s: the gap is the figure here, and this machine may be busy.
+        await("the viewer shows video", Duration.ofSeconds(20), () -> num(playerStats(viewer), "videoWidth") > 0);
         await("the broadcaster holds a resume token", Duration.ofSeconds(10), () -> (Boolean) broadcaster
                 .executeScript("return window.wsvideoBroadcaster.stats().resumable;"));
         viewer.executeScript(GAP_PROBE);
-        await("the probe sees frames", Duration.ofSeconds(10), () -> ((Number) viewer.executeScript(
+        await("the probe sees frames", Duration.ofSeconds(20), () -> ((Number) viewer.executeScript(
                 "return window.wsvideoGap.frames;")).intValue() > 10);
         viewer.executeScript("window.wsvideoGap.max = 0;");
         long refusedBefore = server.hub().counters().publishersRefused();
@@ -242,9 +243,8 @@ class DemoPagesBrowserTest {
         await("the viewer got the new stream", Duration.ofSeconds(15), () -> num(playerStats(viewer), "streams") >= 2);
         // The old stream's picture still counts as playing: wait for the new one's frames before checking.
         long framesAtNew = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
-        await("the new stream's frames", Duration.ofSeconds(15), () -> ((Number) viewer.executeScript(
-                "return window.wsvideoGap.frames;")).longValue() > framesAtNew + 15);
-        assertPlaying(viewer, Duration.ofSeconds(10));
+        await("the new stream plays on", Duration.ofSeconds(20), () -> ((Number) viewer.executeScript(
+                "return window.wsvideoGap.frames;")).longValue() > framesAtNew + 45);
         double gapMillis = ((Number) viewer.executeScript("return window.wsvideoGap.max;")).doubleValue();
         long framesAfter = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
         assertThat(framesAfter - framesBefore).as("frames the probe saw since the cut").isGreaterThan(30);
