@@ -147,7 +147,12 @@ class DemoPagesBrowserTest {
                 e2e, endToEnd.get(0), endToEnd.get(endToEnd.size() - 1), buf);
         Browsers.screenshot(viewer, "page-watch");
         assertThat(e2e).as("seconds from camera to screen").isLessThan(1.5);
-        assertThat(num(playerStats(viewer), "droppedVideoFrames")).isLessThan(10);
+        // MSE counts frames its decoder could not show in time; the WebCodecs player (the page's choice here)
+        // also counts the frames it passes over while its jitter buffer shrinks after the start (up to 50 ms
+        // of them per half second, by design). Either way at most a tenth of what was shown, or a few frames.
+        Map<String, Object> stats = playerStats(viewer);
+        assertThat(num(stats, "droppedVideoFrames")).as("frames dropped, of %s shown", stats.get("framesPresented"))
+                .isLessThan(Math.max(10, 0.1 * num(stats, "framesPresented")));
         assertNoConsoleErrors(viewer);
         assertNoConsoleErrors(broadcaster);
     }
