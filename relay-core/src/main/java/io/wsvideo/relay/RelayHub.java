@@ -42,6 +42,8 @@ public final class RelayHub implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final AtomicLong viewerIds = new AtomicLong();
     private final ScheduledExecutorService sweeper;
+    /** The sweeper's thread, joined on close. Set once by the executor's thread factory. */
+    private volatile Thread sweeperThread;
     private final List<HubListener> listeners = new CopyOnWriteArrayList<>();
 
     // Guarded by itself. Channels exist while they have a publisher or a viewer.
@@ -57,6 +59,7 @@ public final class RelayHub implements AutoCloseable {
             this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "wsvideo-relay-sweeper");
                 t.setDaemon(true);
+                sweeperThread = t;
                 return t;
             });
             long period = Math.max(100, Math.min(1000, config.maxStallMillis() / 4));
@@ -378,12 +381,20 @@ public final class RelayHub implements AutoCloseable {
             sweeper.shutdownNow();
             // Wait for the thread to end: a webapp being undeployed must not leave it running its classes.
             try {
-                if (!sweeper.awaitTermination(2, TimeUnit.SECONDS)) {
+                // Termination is signalled from the worker just before its thread ends: join the thread too,
+                // or a container's leak check right after (Tomcat's on undeploy) can still find it alive.
+                Thread t = sweeperThread;
+                if (!sweeper.awaitTermination(2, TimeUnit.SECONDS) || t != null && !join(t, 2000)) {
                     LOG.warn("the sweeper thread did not stop within 2 s");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private static boolean join(Thread t, long millis) throws InterruptedException {
+        t.join(millis);
+        return !t.isAlive();
     }
 }
