@@ -149,7 +149,7 @@ class MseEngine {
         // is media rather than on the next tick, up to 250 ms later.
         if (this.managed && !this.playing) this.keepLive();
       });
-      sb.addEventListener('error', () => this.hooks.onStatus('decoder error'));
+      sb.addEventListener('error', () => this.broken('decoder error'));
       this.sb = sb;
       this.pump();
     }, { once: true });
@@ -167,9 +167,19 @@ class MseEngine {
         this.queue.unshift(data);
         this.trim(true);
       } else {
-        this.hooks.onStatus('append failed: ' + e.message);
+        this.broken('append failed: ' + e.message);
       }
     }
+  }
+
+  /**
+   * The MediaSource cannot take more (a decoder error closed it: Firefox, now and then, on the key frame
+   * after a skip). Nothing appended to it will play again: the player starts over on a new connection,
+   * which the relay begins at the last key frame with the init segment.
+   */
+  broken(why) {
+    this.hooks.onStatus(why + ': starting again at a key frame');
+    if (this.hooks.onBroken) this.hooks.onBroken(why);
   }
 
   // Media arrives in bursts whose spacing depends on the container: every ~120 ms for WebM, once per
@@ -374,6 +384,18 @@ export class RelayPlayer {
     };
   }
 
+  /** A new connection now (at most one a second, so a stream that breaks every decoder cannot spin). */
+  restart() {
+    const now = performance.now();
+    if (this.closed || (this.restartedAt != null && now - this.restartedAt < 1000)) return;
+    this.restartedAt = now;
+    this.restarts = (this.restarts || 0) + 1;
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) ws.close(1000, 'player restarting');
+    this.connect();
+  }
+
   handle(data, now) {
     if (typeof data === 'string') {
       this.onControl(JSON.parse(data));
@@ -468,7 +490,7 @@ export class RelayPlayer {
       canvas.hidden = false;
       this.video.hidden = true;
     } else if (mode === 'mse') {
-      this.engine = new MseEngine(this.video, { onStatus: this.onStatus }, this.opts);
+      this.engine = new MseEngine(this.video, { onStatus: this.onStatus, onBroken: () => this.restart() }, this.opts);
       if (this.opts.canvas) this.opts.canvas.hidden = true;
       this.video.hidden = false;
     }
@@ -524,6 +546,7 @@ export class RelayPlayer {
       bytesReceived: this.bytesReceived,
       skips: this.skips,
       connections: this.connections,
+      restarts: this.restarts || 0,
       ...engine,
     };
   }
