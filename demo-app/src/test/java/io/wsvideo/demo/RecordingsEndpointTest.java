@@ -72,11 +72,16 @@ class RecordingsEndpointTest {
         for (ByteBuffer c : VP8.chunks()) {
             publisher.sendBinary(c);
         }
-        WsClient.await(Duration.ofSeconds(10), () -> server.hub().stats().channel(channel) != null
-                && server.hub().stats().channel(channel).bytesIn() == VP8.bytes().length);
+        // One stats snapshot per check: the channel can be dropped between two (NPE seen in CI).
+        WsClient.await(Duration.ofSeconds(10), () -> {
+            var c = server.hub().stats().channel(channel);
+            return c != null && c.bytesIn() == VP8.bytes().length;
+        });
         publisher.close();
-        WsClient.await(Duration.ofSeconds(10), () -> server.hub().stats().channel(channel) == null
-                || !server.hub().stats().channel(channel).live());
+        WsClient.await(Duration.ofSeconds(10), () -> {
+            var c = server.hub().stats().channel(channel);
+            return c == null || !c.live();
+        });
     }
 
     private void awaitComplete(int files) throws Exception {
