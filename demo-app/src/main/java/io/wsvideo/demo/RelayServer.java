@@ -50,7 +50,8 @@ public interface RelayServer extends AutoCloseable {
                 // classes, open and empty, closed before the real one starts.
                 LoggerFactory.getLogger(RelayServer.class).info(
                         "warming up the send path on a throw-away server on a loopback port");
-                try (DemoServer scratch = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults())) {
+                try (DemoServer scratch = DemoServer.start("127.0.0.1", 0, JakartaRelayConfig.defaults(), null,
+                        SendPathWarmUp.SERVER_SEND_BUFFER_BYTES)) {
                     SendPathWarmUp.run(scratch.hub(), scratch.port(), scratch.config().viewPath(), Runnable::run);
                 }
             }

@@ -1,10 +1,12 @@
 package io.wsvideo.relay.server;
 
+import io.wsvideo.relay.ChannelStats;
 import io.wsvideo.relay.Peer;
 import io.wsvideo.relay.Publisher;
 import io.wsvideo.relay.RelayHub;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -21,19 +23,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a transport's per-viewer send path hot before real traffic, so that the JIT has compiled it when the
- * first large audience arrives (cold, the first seconds of a 6000-viewer run showed a p99 of ~800 ms):
- * {@link #VIEWERS} real loopback WebSocket viewers that read and drop everything, and {@link #CHUNKS} small
- * chunks through the hub to them, about 30,000 sends through the same classes real traffic uses. For a
- * throw-away server (or private listener) of the same engine, serving {@code hub} without tokens or limits.
+ * Runs a transport's per-viewer send path hot before real traffic, so that the JIT has compiled what real traffic
+ * runs when the first large audience arrives. Cold, the first 4-5 s of a 6000-viewer run kept the relay's core at
+ * 100 % with a p99 near 1 s; a warm-up of opaque 2 KB chunks to readers that never fell behind did not help much,
+ * because real traffic then took paths it had never run (the WebM segmenter, the frame view, gathering writes,
+ * writability changes) and deoptimized what it had compiled. So this one is shaped like real traffic:
+ * {@link #VIEWERS} loopback WebSocket viewers (one in four on the frame view) with small receive buffers, read in
+ * bursts so that their send queues fill now and then, and a synthetic MediaRecorder-like WebM stream
+ * ({@link WarmUpStream}) published through the hub at ten times real time. For a throw-away server (or private
+ * listener) of the same engine, serving {@code hub} without tokens or limits; bounded to 20 s.
  */
 public final class SendPathWarmUp {
 
     private static final Logger LOG = LoggerFactory.getLogger(SendPathWarmUp.class);
 
-    static final int VIEWERS = 100;
-    static final int CHUNKS = 300;
-    static final int CHUNK_BYTES = 2048;
+    static final int VIEWERS = 200;
+    static final int CHUNKS = 250;
+    /** Ten times real time: a chunk of 100 ms every 10 ms. */
+    private static final long CHUNK_SPACING_NANOS = TimeUnit.MILLISECONDS.toNanos(WarmUpStream.CHUNK_MILLIS / 10);
+    /**
+     * The throw-away server's socket send buffer, for its transport to set: loopback buffers otherwise grow to
+     * megabytes and the relay's queues (and the transport's writability and gathering writes) would never fill.
+     */
+    public static final int SERVER_SEND_BUFFER_BYTES = 16 * 1024;
+    private static final int RECEIVE_BUFFER_BYTES = 16 * 1024;
+    private static final long READ_PAUSE_MILLIS = 5;
+    /** Every other viewer reads only each this many rounds, about as fast as the stream comes: often full. */
+    private static final int SLOW_READER_ROUNDS = 4;
     private static final String CHANNEL = "warmup";
     private static final long LIMIT_NANOS = TimeUnit.SECONDS.toNanos(20);
     private static final Peer NOBODY = (code, reason) -> { };
@@ -43,14 +59,15 @@ public final class SendPathWarmUp {
 
     /**
      * Connects the viewers to {@code ws://127.0.0.1:port} + {@code viewPath} (with {@code {channel}}), publishes
-     * the chunks through {@code hub}, each on {@code publishOn} (where the transport's publishers run) and one
-     * at a time, waits until the viewers have them all, and closes the viewers. Best effort, bounded to 20 s:
-     * a failure is logged.
+     * the stream through {@code hub}, each chunk on {@code publishOn} (where the transport's publishers run),
+     * waits until the viewers' queues are empty, and closes the viewers. Best effort, bounded to 20 s: a failure
+     * is logged.
      *
-     * @return whether every viewer got every chunk
+     * @return whether every viewer stayed and was served to the end of the stream
      */
     public static boolean run(RelayHub hub, int port, String viewPath, Executor publishOn) {
         long t0 = System.nanoTime();
+        List<byte[]> chunks = WarmUpStream.chunks(CHUNKS);
         Reader reader = new Reader(port, viewPath.replace("{channel}", CHANNEL));
         reader.start();
         try {
@@ -60,24 +77,31 @@ public final class SendPathWarmUp {
                 }
                 Thread.sleep(5);
             }
-            Publisher p = hub.openPublisher(CHANNEL, null, NOBODY);
+            Publisher p = hub.openPublisher(CHANNEL, "video/webm;codecs=vp8,opus", NOBODY);
+            ChannelStats end;
             try {
-                for (int i = 0; i < CHUNKS && System.nanoTime() - t0 < LIMIT_NANOS; i++) {
-                    byte[] chunk = new byte[CHUNK_BYTES];
-                    chunk[0] = 0x55; // no known container: passed through as it comes
+                long next = System.nanoTime();
+                for (byte[] chunk : chunks) {
+                    if (System.nanoTime() - t0 > LIMIT_NANOS) {
+                        break;
+                    }
                     CompletableFuture.runAsync(() -> p.onData(ByteBuffer.wrap(chunk)), publishOn)
                             .get(5, TimeUnit.SECONDS);
+                    next += CHUNK_SPACING_NANOS;
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
                 }
-                long expected = (long) VIEWERS * CHUNKS * CHUNK_BYTES;
-                while (reader.received.get() < expected && System.nanoTime() - t0 < LIMIT_NANOS) {
-                    Thread.sleep(5);
-                }
+                end = drained(hub, t0);
             } finally {
                 p.close();
             }
-            boolean complete = reader.received.get() >= (long) VIEWERS * CHUNKS * CHUNK_BYTES;
-            LOG.info("warmed the send path in {} ms ({} sends to {} loopback viewers{})",
-                    (System.nanoTime() - t0) / 1_000_000, VIEWERS * CHUNKS, VIEWERS, complete ? "" : ", incomplete");
+            boolean complete = end != null && end.chunksIn() == chunks.size() && end.evictions() == 0
+                    && end.viewerCount() == VIEWERS;
+            LOG.info("warmed the send path in {} ms ({} chunks to {} loopback viewers, {} MB read, {} skips{})",
+                    (System.nanoTime() - t0) / 1_000_000, chunks.size(), VIEWERS, reader.received.get() >> 20,
+                    end == null ? "?" : end.skips(), complete ? "" : ", incomplete");
             return complete;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -93,6 +117,24 @@ public final class SendPathWarmUp {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The warm-up channel's stats once no viewer has anything queued, or null if that did not happen in time. */
+    private static ChannelStats drained(RelayHub hub, long t0) throws InterruptedException {
+        while (System.nanoTime() - t0 < LIMIT_NANOS) {
+            ChannelStats c = hub.stats().channel(CHANNEL);
+            if (c != null && c.queuedBytes() == 0) {
+                return c;
+            }
+            Thread.sleep(5);
+        }
+        return null;
+    }
+
+    private static byte[] request(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** The viewers: one selector thread, a handshake each, then every byte read and dropped. */
@@ -112,22 +154,26 @@ public final class SendPathWarmUp {
         @Override
         public void run() {
             List<SocketChannel> open = new ArrayList<>();
-            byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
             try (Selector selector = Selector.open()) {
                 for (int i = 0; i < VIEWERS; i++) {
-                    SocketChannel ch = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+                    SocketChannel ch = SocketChannel.open();
                     open.add(ch);
-                    ch.write(ByteBuffer.wrap(request));
+                    // Small receive buffers and slow readers: the relay's queues and gathering writes get used.
+                    ch.setOption(StandardSocketOptions.SO_RCVBUF, RECEIVE_BUFFER_BYTES);
+                    ch.connect(new InetSocketAddress("127.0.0.1", port));
+                    ch.write(ByteBuffer.wrap(request(i % 4 == 0 ? path + "?format=frames" : path)));
                     ch.configureBlocking(false);
-                    ch.register(selector, SelectionKey.OP_READ);
+                    ch.register(selector, SelectionKey.OP_READ, i % 2 == 1);
                 }
                 ByteBuffer sink = ByteBuffer.allocateDirect(256 * 1024);
                 long deadline = System.nanoTime() + LIMIT_NANOS;
-                while (!stop.get() && System.nanoTime() < deadline) {
+                for (long round = 0; !stop.get() && System.nanoTime() < deadline; round++) {
                     selector.select(50);
+                    Thread.sleep(READ_PAUSE_MILLIS);
                     for (SelectionKey k : selector.selectedKeys()) {
+                        if ((Boolean) k.attachment() && round % SLOW_READER_ROUNDS != 0) {
+                            continue;
+                        }
                         SocketChannel ch = (SocketChannel) k.channel();
                         int n;
                         while ((n = ch.read(sink.clear())) > 0) {
@@ -139,7 +185,7 @@ public final class SendPathWarmUp {
                     }
                     selector.selectedKeys().clear();
                 }
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 LOG.debug("warm-up viewers failed", e);
             } finally {
                 for (SocketChannel ch : open) {

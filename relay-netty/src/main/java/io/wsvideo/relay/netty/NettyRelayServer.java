@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class NettyRelayServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyRelayServer.class);
+    /** Netty's own default marks, named: the warm-up runs with the same ones as the server. */
+    static final WriteBufferWaterMark DEFAULT_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     /** Largest HTTP request (headers and body) the server reads. */
     static final int MAX_HTTP_REQUEST_BYTES = 64 * 1024;
@@ -164,8 +166,8 @@ public final class NettyRelayServer implements AutoCloseable {
         private int ioThreads;
         private SslContext ssl;
         private int socketSendBufferBytes;
-        private int lowWaterMark = 32 * 1024;
-        private int highWaterMark = 64 * 1024;
+        private int lowWaterMark = DEFAULT_WATER_MARK.low();
+        private int highWaterMark = DEFAULT_WATER_MARK.high();
         private long handshakeTimeoutMillis;
         private long httpIdleTimeoutMillis = 60_000;
         private Supplier<? extends ChannelHandler> http;

@@ -34,6 +34,8 @@ final class WarmUp {
             NettyRelay relay = NettyRelay.quiet(hub, RelayServerConfig.defaults());
             server = new ServerBootstrap().group(group).channel(serverChannel)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_SNDBUF, SendPathWarmUp.SERVER_SEND_BUFFER_BYTES)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, NettyRelayServer.DEFAULT_WATER_MARK)
                     .childHandler(new NettyRelayServer.Initializer(relay, null, null, 10_000, 60_000))
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             return SendPathWarmUp.run(hub, ((InetSocketAddress) server.localAddress()).getPort(),
