@@ -6,6 +6,7 @@ import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
 import io.wsvideo.relay.jakarta.RelayEndpoints;
 import io.wsvideo.relay.jakarta.RemoteAddressListener;
+import io.wsvideo.relay.metrics.RecorderMetrics;
 import io.wsvideo.relay.metrics.RelayMetrics;
 import jakarta.servlet.ServletContext;
 import jakarta.websocket.server.ServerContainer;
@@ -28,8 +29,9 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The relay in a Spring Boot servlet application: a {@link RelayHub} configured from the {@code wsvideo.*}
  * properties ({@link RelayProperties}), its two WebSocket endpoints on the embedded server, closed with 1001
- * when the application stops; with Micrometer, the relay's meters; with the actuator, the {@code wsvideo}
- * health indicator and the {@code /actuator/wsvideo} endpoint.
+ * when the application stops; with {@code wsvideo.record-dir}, the recorder and {@code /recordings}
+ * ({@link RelayRecording}); with Micrometer, the relay's meters; with the actuator, the {@code wsvideo} health
+ * indicator and the {@code /actuator/wsvideo} endpoint.
  *
  * <p>Backs off entirely with {@code wsvideo.enabled=false}. An application's own {@link RelayHub} bean replaces
  * the hub (the endpoint keys still apply, the hub keys do not), and its {@link PublishAuthorizer} bean replaces
@@ -68,6 +70,16 @@ public class RelayAutoConfiguration {
     }
 
     /**
+     * The recorder and {@code /recordings} when the configuration records ({@code wsvideo.record-dir}); an
+     * inert bean otherwise. A ServletContextInitializer, so the embedded server creates it (and the hub) while it
+     * starts.
+     */
+    @Bean
+    RelayRecording wsvideoRecording(RelayHub hub, JakartaRelayConfig config) {
+        return RelayRecording.start(hub, config);
+    }
+
+    /**
      * Tells the handshake the client's address in containers whose WebSocket sessions do not (Tomcat), for
      * {@code max-sessions-per-remote-address} and a {@link PublishAuthorizer}. relay-jakarta's web fragment
      * would declare it in a WAR; an embedded server does not read web fragments.
@@ -87,6 +99,16 @@ public class RelayAutoConfiguration {
         RelayMetrics wsvideoRelayMetrics(RelayHub hub) {
             return RelayMetrics.builder(hub).build();
         }
+
+        /** The {@code wsvideo_recordings_*} meters when recording; binds nothing otherwise. */
+        @Bean
+        MeterBinder wsvideoRecorderMetrics(RelayRecording recording) {
+            return registry -> {
+                if (recording.recorder() != null) {
+                    new RecorderMetrics(recording.recorder()).bindTo(registry);
+                }
+            };
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -96,8 +118,8 @@ public class RelayAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnAvailableEndpoint
-        RelayStatsEndpoint wsvideoStatsEndpoint(RelayHub hub) {
-            return new RelayStatsEndpoint(hub);
+        RelayStatsEndpoint wsvideoStatsEndpoint(RelayHub hub, RelayRecording recording) {
+            return new RelayStatsEndpoint(hub, recording);
         }
     }
 

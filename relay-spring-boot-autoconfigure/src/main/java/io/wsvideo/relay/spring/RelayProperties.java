@@ -3,6 +3,10 @@ package io.wsvideo.relay.spring;
 import io.wsvideo.relay.PublishAuthorizer;
 import io.wsvideo.relay.RelayConfig;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.record.RecordingConfig;
+import io.wsvideo.relay.server.RelayServerConfig;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -23,6 +27,7 @@ public class RelayProperties implements Validator {
 
     private static final RelayConfig RELAY = RelayConfig.defaults();
     private static final JakartaRelayConfig ENDPOINTS = JakartaRelayConfig.defaults();
+    private static final RecordingConfig RECORD = RecordingConfig.builder().build();
 
     /** Whether the starter registers the relay at all. */
     private boolean enabled = ENDPOINTS.enabled();
@@ -106,6 +111,33 @@ public class RelayProperties implements Validator {
     private long publisherResumeMillis = RELAY.publisherResumeMillis();
 
     /**
+     * Folder of the recordings; set, the starter records the channels (the other record-* keys say which and how)
+     * and serves them at /recordings behind the view tokens. Not set: recording is off.
+     */
+    private String recordDir;
+
+    /** Channels that may be recorded: a regular expression the whole name must match. */
+    private String recordChannels = RECORD.channels().pattern();
+
+    /** Only publishers connecting with ?record=1 are recorded. */
+    private boolean recordOnRequest = RECORD.onRequest();
+
+    /** A new file starts at the first keyframe past this much media time, in seconds; 0: no limit. */
+    private long recordMaxSeconds = RECORD.maxSeconds();
+
+    /** A new file starts at the first keyframe past this size, in bytes; 0: no limit. */
+    private long recordMaxBytes = RECORD.maxBytes();
+
+    /** Oldest recordings are deleted while all of them together exceed this many bytes; 0: keep all. */
+    private long recordRetentionBytes = RECORD.retentionBytes();
+
+    /** Recordings last written longer ago than this many seconds are deleted; 0: keep all. */
+    private long recordRetentionSeconds = RECORD.retentionSeconds();
+
+    /** Bytes a recording may have waiting for the disk; past it that recording stops (the channel goes on). */
+    private long recordQueueBytes = RECORD.queueBytes();
+
+    /**
      * The validated settings, with {@code authorizer} (a PublishAuthorizer bean, or null) deciding who may
      * publish instead of the shared publish tokens.
      *
@@ -127,7 +159,7 @@ public class RelayProperties implements Validator {
                 .publisherTakeover(publisherTakeover)
                 .publisherResumeMillis(publisherResumeMillis)
                 .build();
-        return JakartaRelayConfig.builder()
+        return JakartaRelayConfig.of(RelayServerConfig.builder()
                 .relay(relay)
                 .enabled(enabled)
                 .publishPath(publishPath)
@@ -141,7 +173,46 @@ public class RelayProperties implements Validator {
                 .viewTokens(viewTokens)
                 .allowedOrigins(allowedOrigins)
                 .publishAuthorizer(authorizer)
+                .recording(recording())
+                .build());
+    }
+
+    /**
+     * The record-* keys, checked by relay-core's builder even while {@code record-dir} is unset (so a bad value
+     * is named before it would matter); null without {@code record-dir}, as with the context parameters, where
+     * setting another record key without it fails the start.
+     */
+    private RecordingConfig recording() {
+        Path dir = null;
+        if (recordDir != null && !recordDir.isBlank()) {
+            try {
+                dir = Path.of(recordDir);
+            } catch (InvalidPathException e) {
+                throw new IllegalArgumentException("recordDir: not a path: " + e.getMessage(), e);
+            }
+        }
+        RecordingConfig rc = RecordingConfig.builder()
+                .dir(dir)
+                .channels(recordChannels)
+                .onRequest(recordOnRequest)
+                .maxSeconds(recordMaxSeconds)
+                .maxBytes(recordMaxBytes)
+                .retentionBytes(recordRetentionBytes)
+                .retentionSeconds(recordRetentionSeconds)
+                .queueBytes(recordQueueBytes)
                 .build();
+        if (dir != null) {
+            return rc;
+        }
+        boolean defaults = rc.channels().pattern().equals(RECORD.channels().pattern())
+                && rc.onRequest() == RECORD.onRequest() && rc.maxSeconds() == RECORD.maxSeconds()
+                && rc.maxBytes() == RECORD.maxBytes() && rc.retentionBytes() == RECORD.retentionBytes()
+                && rc.retentionSeconds() == RECORD.retentionSeconds() && rc.queueBytes() == RECORD.queueBytes();
+        if (!defaults) {
+            // RelayServerConfig's own words for the context parameters; the message names the key to set.
+            throw new IllegalArgumentException("recordDir must be set to use the other record* settings");
+        }
+        return null;
     }
 
     // ---- validation, run by Spring's binder on the bound values -------------------------------------------
@@ -366,5 +437,69 @@ public class RelayProperties implements Validator {
 
     public void setPublisherResumeMillis(long publisherResumeMillis) {
         this.publisherResumeMillis = publisherResumeMillis;
+    }
+
+    public String getRecordDir() {
+        return recordDir;
+    }
+
+    public void setRecordDir(String recordDir) {
+        this.recordDir = recordDir;
+    }
+
+    public String getRecordChannels() {
+        return recordChannels;
+    }
+
+    public void setRecordChannels(String recordChannels) {
+        this.recordChannels = recordChannels;
+    }
+
+    public boolean isRecordOnRequest() {
+        return recordOnRequest;
+    }
+
+    public void setRecordOnRequest(boolean recordOnRequest) {
+        this.recordOnRequest = recordOnRequest;
+    }
+
+    public long getRecordMaxSeconds() {
+        return recordMaxSeconds;
+    }
+
+    public void setRecordMaxSeconds(long recordMaxSeconds) {
+        this.recordMaxSeconds = recordMaxSeconds;
+    }
+
+    public long getRecordMaxBytes() {
+        return recordMaxBytes;
+    }
+
+    public void setRecordMaxBytes(long recordMaxBytes) {
+        this.recordMaxBytes = recordMaxBytes;
+    }
+
+    public long getRecordRetentionBytes() {
+        return recordRetentionBytes;
+    }
+
+    public void setRecordRetentionBytes(long recordRetentionBytes) {
+        this.recordRetentionBytes = recordRetentionBytes;
+    }
+
+    public long getRecordRetentionSeconds() {
+        return recordRetentionSeconds;
+    }
+
+    public void setRecordRetentionSeconds(long recordRetentionSeconds) {
+        this.recordRetentionSeconds = recordRetentionSeconds;
+    }
+
+    public long getRecordQueueBytes() {
+        return recordQueueBytes;
+    }
+
+    public void setRecordQueueBytes(long recordQueueBytes) {
+        this.recordQueueBytes = recordQueueBytes;
     }
 }

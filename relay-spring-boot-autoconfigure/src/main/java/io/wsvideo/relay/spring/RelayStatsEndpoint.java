@@ -3,6 +3,7 @@ package io.wsvideo.relay.spring;
 import io.wsvideo.relay.ChannelStats;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.RelayStats;
+import io.wsvideo.relay.record.Recorder;
 import java.util.List;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
@@ -20,15 +21,22 @@ public class RelayStatsEndpoint {
     private static final String JSON = "application/json";
 
     private final RelayHub hub;
+    private final RelayRecording recording;
 
-    RelayStatsEndpoint(RelayHub hub) {
+    RelayStatsEndpoint(RelayHub hub, RelayRecording recording) {
         this.hub = hub;
+        this.recording = recording;
     }
 
-    /** Every channel, without per-viewer details (they grow with the audience). */
+    /**
+     * Every channel, without per-viewer details (they grow with the audience); when recording, the recorder's
+     * stats under {@code "recorder"}, as in the WAR's and the demo's {@code /relay/stats}.
+     */
     @ReadOperation(produces = JSON)
     public String stats() {
-        return hub.stats(false).toJson(false);
+        String json = hub.stats(false).toJson(false);
+        Recorder r = recording.recorder();
+        return r == null ? json : json.substring(0, json.length() - 1) + ",\"recorder\":" + r.stats().toJson() + "}";
     }
 
     /** One channel with its viewers, or null (404) when it does not exist. */

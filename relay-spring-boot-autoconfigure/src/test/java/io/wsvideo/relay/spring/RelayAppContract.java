@@ -1,18 +1,27 @@
 package io.wsvideo.relay.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.wsvideo.relay.ChannelStats;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.jakarta.RelayContextListener;
+import io.wsvideo.relay.record.MediaTools;
 import io.wsvideo.relay.testing.Recording;
 import io.wsvideo.relay.testing.StreamAnalysis;
 import jakarta.servlet.ServletContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,6 +30,8 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * An application with nothing but the starter and two properties, on a real embedded server (the subclass's
@@ -31,9 +42,26 @@ import org.springframework.context.ApplicationContext;
     "server.address=127.0.0.1",
     "wsvideo.publish-tokens=" + RelayAppContract.PUBLISH_TOKEN + ",second-token",
     "wsvideo.view-tokens=" + RelayAppContract.VIEW_TOKEN,
+    "wsvideo.record-channels=rec-.*", // only the recording test's channels, not every test's
     "management.endpoints.web.exposure.include=health,prometheus,wsvideo",
     "management.endpoint.health.show-details=always"})
 abstract class RelayAppContract {
+
+    /** {@code wsvideo.record-dir}: a new folder under target/ for this test JVM's application. */
+    static final Path RECORD_DIR = newFolder("recordings");
+
+    @DynamicPropertySource
+    static void recordDir(DynamicPropertyRegistry registry) {
+        registry.add("wsvideo.record-dir", RECORD_DIR::toString);
+    }
+
+    static Path newFolder(String prefix) {
+        try {
+            return Files.createTempDirectory(Files.createDirectories(Path.of("target")), prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     private static final Pattern RECEIVED_BYTES =
             Pattern.compile("wsvideo_received_bytes_total [1-9][0-9.E]*");
@@ -181,6 +209,65 @@ abstract class RelayAppContract {
 
         publisher.close();
         viewer.close();
+    }
+
+    /**
+     * With {@code wsvideo.record-dir} the starter records like the WAR: the ended broadcast is a complete file
+     * that ffprobe reads the duration of, listed and served at {@code /recordings} behind the view token, counted
+     * in the recorder's meters and stats; channels that {@code wsvideo.record-channels} leaves out are not
+     * recorded.
+     */
+    @Test
+    void aRecordedBroadcastIsACompleteFileServedAtRecordings() throws Exception {
+        MediaTools.require("ffprobe");
+        Recording rec = Recording.load("webm-vp8-opus");
+        RelayClient publisher = publisher("rec-news", rec.mime());
+        for (ByteBuffer chunk : rec.chunks()) {
+            publisher.send(chunk);
+        }
+        RelayClient.await(() -> {
+            ChannelStats c = hub.stats(false).channel("rec-news"); // one snapshot: the channel may go meanwhile
+            return c != null && c.bytesIn() == rec.bytes().length;
+        }, () -> "the relay receives the whole stream: " + hub.stats(false).channel("rec-news"));
+        publisher.close();
+        String token = "?token=" + VIEW_TOKEN;
+        RelayClient.await(() -> recordings(token).contains("\"recording\":false"),
+                () -> "the recording is completed once its publisher left: " + recordings(token));
+
+        String list = recordings(token);
+        assertThat(list).contains("\"channel\":\"rec-news\"", "\"codec\":\"vp8,opus\"", "\"duration\":3.996")
+                .doesNotContain("\"recording\":true");
+        Matcher names = Pattern.compile("\"name\":\"([^\"]+)\"").matcher(list);
+        assertThat(names.find()).as("a recording in %s", list).isTrue();
+        String name = names.group(1);
+        assertThat(names.find()).as("one recording, channels outside rec-.* are not recorded: %s", list).isFalse();
+        Path file = RECORD_DIR.resolve(name);
+        assertThat(file).isRegularFile();
+        assertThat(MediaTools.duration(file)).as("ffprobe's duration of %s", file).isCloseTo(3.996, within(0.05));
+        byte[] bytes = Files.readAllBytes(file);
+
+        assertThat(Http.get(port, "/recordings").statusCode()).as("no view token").isEqualTo(401);
+        assertThat(Http.get(port, "/recordings?token=" + PUBLISH_TOKEN).statusCode()).as("wrong token").isEqualTo(403);
+        HttpResponse<byte[]> whole = Http.bytes(port, "GET", "/recordings/" + name + token, Map.of());
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.headers().firstValue("Content-Type")).hasValue("video/webm");
+        assertThat(whole.body()).isEqualTo(bytes);
+        HttpResponse<byte[]> part = Http.bytes(port, "GET", "/recordings/" + name,
+                Map.of("Range", "bytes=100-199", "Authorization", "Bearer " + VIEW_TOKEN));
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(part.body()).isEqualTo(Arrays.copyOfRange(bytes, 100, 200));
+
+        assertThat(Http.get(port, "/actuator/wsvideo").body()).contains("\"recorder\":{\"started\":1,\"failed\":0");
+        assertThat(scrape()).contains("wsvideo_recordings_started_total 1.0", "wsvideo_recordings_failed_total 0.0",
+                "wsvideo_recorded_bytes_total " + rec.bytes().length + ".0", "wsvideo_recordings_active 0.0");
+    }
+
+    private String recordings(String query) {
+        try {
+            return Http.get(port, "/recordings" + query).body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private String scrape() {

@@ -7,8 +7,12 @@ import io.wsvideo.relay.RelayConfig;
 import io.wsvideo.relay.RelayHub;
 import io.wsvideo.relay.SharedTokens;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
+import io.wsvideo.relay.record.Recorder;
+import io.wsvideo.relay.record.RecordingConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +21,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -192,12 +197,74 @@ class RelayPropertiesTest {
         while (m.find()) {
             described.add(m.group(1));
         }
-        // Recording (the record* keys, issue 16) is not wired into the starter yet: the starter starts no
-        // Recorder, so binding those keys would accept settings that do nothing. Every other key must be here.
-        List<String> expected = JakartaRelayConfig.keys().stream()
-                .filter(k -> !k.startsWith("record"))
-                .map(RelayPropertiesTest::dashed).toList();
+        List<String> expected = JakartaRelayConfig.keys().stream().map(RelayPropertiesTest::dashed).toList();
         assertThat(described).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /** The record-* keys, as the context parameters: recording on with record-dir, its limits bound and checked. */
+    @Test
+    void recordKeysBindAndStartTheRecorder(@TempDir Path dir) {
+        runner.withPropertyValues(
+                "wsvideo.record-dir=" + dir.resolve("rec"),
+                "wsvideo.record-channels=cam-.*",
+                "wsvideo.record-on-request=true",
+                "wsvideo.record-max-seconds=600",
+                "wsvideo.record-max-bytes=1000000",
+                "wsvideo.record-retention-bytes=50000000",
+                "wsvideo.record-retention-seconds=86400",
+                "wsvideo.record-queue-bytes=65536").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    RecordingConfig rc = context.getBean(JakartaRelayConfig.class).server().recording();
+                    assertThat(rc.dir()).isEqualTo(dir.resolve("rec"));
+                    assertThat(rc.channels().pattern()).isEqualTo("cam-.*");
+                    assertThat(rc.onRequest()).isTrue();
+                    assertThat(rc.maxSeconds()).isEqualTo(600);
+                    assertThat(rc.maxBytes()).isEqualTo(1_000_000);
+                    assertThat(rc.retentionBytes()).isEqualTo(50_000_000);
+                    assertThat(rc.retentionSeconds()).isEqualTo(86_400);
+                    assertThat(rc.queueBytes()).isEqualTo(65_536);
+                    Recorder recorder = context.getBean(RelayRecording.class).recorder();
+                    assertThat(recorder).isNotNull();
+                    assertThat(recorder.config()).isSameAs(rc);
+                    assertThat(dir.resolve("rec")).as("created by the recorder's files").isDirectory();
+                });
+    }
+
+    @Test
+    void withoutRecordDirNothingIsRecorded() {
+        runner.run(context -> {
+            assertThat(context.getBean(JakartaRelayConfig.class).server().recording()).isNull();
+            assertThat(context.getBean(RelayRecording.class).recorder()).isNull();
+        });
+    }
+
+    @Test
+    void badRecordValuesFailTheStartOnTheirKeys() {
+        Map<String, String> bad = Map.of(
+                "wsvideo.record-queue-bytes=0", "recordQueueBytes",
+                "wsvideo.record-channels=[unclosed", "recordChannels",
+                "wsvideo.record-max-seconds=-1", "recordMaxSeconds",
+                // as with the context parameters: the other record keys need record-dir
+                "wsvideo.record-max-bytes=1000", "recordDir");
+        bad.forEach((property, field) -> runner.withPropertyValues(property).run(context -> {
+            assertThat(context).hasFailed();
+            BindValidationException e = findCause(context.getStartupFailure(), BindValidationException.class);
+            assertThat(e.getValidationErrors().getAllErrors()).as(property).singleElement()
+                    .isInstanceOfSatisfying(FieldError.class, f -> assertThat(f.getField()).isEqualTo(field));
+        }));
+    }
+
+    /** A record-dir the application cannot create fails the start with an analysis naming the key. */
+    @Test
+    void anUnusableRecordDirFailsTheStartWithAnAnalysis(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a folder");
+        runner.withPropertyValues("wsvideo.record-dir=" + file).run(context -> {
+            assertThat(context).hasFailed();
+            FailureAnalysis analysis = new RelayFailureAnalyzer().analyze(context.getStartupFailure());
+            assertThat(analysis).isNotNull();
+            assertThat(analysis.getDescription()).contains("cannot record into " + file, "wsvideo.record-dir");
+            assertThat(analysis.getAction()).contains("wsvideo.record-dir");
+        });
     }
 
     /** {@code maxQueueBytes} becomes {@code max-queue-bytes}. */

@@ -1,10 +1,16 @@
 package io.wsvideo.relay.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.wsvideo.relay.record.MediaTools;
 import io.wsvideo.relay.testing.Recording;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -46,5 +52,45 @@ abstract class ShutdownContract {
         for (RelayClient c : List.of(viewer, waiting, publisher)) {
             assertThat(c.awaitClose()).isEqualTo(goingAway);
         }
+    }
+
+    /**
+     * A broadcast still running when the application stops: the hub ends it (1001) before the recorder is
+     * closed, so its file is completed, and ffprobe reads the duration of what was sent (measured by ffmpeg's
+     * remux of the same bytes).
+     */
+    @Test
+    void closingTheApplicationCompletesTheRecordingInProgress() throws Exception {
+        MediaTools.require("ffprobe", "ffmpeg");
+        Path dir = RelayAppContract.newFolder("shutdown-recordings");
+        app = new SpringApplicationBuilder(RelayTestApp.class)
+                .properties("server.port=0", "server.address=127.0.0.1", "wsvideo.record-dir=" + dir)
+                .run();
+        int port = ((WebServerApplicationContext) app).getWebServer().getPort();
+        Recording rec = Recording.load("webm-vp8-opus");
+        RelayClient viewer = RelayClient.open("ws://127.0.0.1:" + port + "/relay/view/live");
+        RelayClient publisher = RelayClient.open("ws://127.0.0.1:" + port + "/relay/publish/live?mime=video%2Fwebm");
+        List<ByteBuffer> chunks = rec.chunks().subList(0, 20); // 2.4 s of the 4 s
+        int sent = chunks.stream().mapToInt(ByteBuffer::remaining).sum();
+        for (ByteBuffer chunk : chunks) {
+            publisher.send(chunk);
+        }
+        RelayClient.await(() -> viewer.media().length == sent, () -> "the viewer gets the " + sent
+                + " bytes sent, so the hub has them all; it has " + viewer.media().length);
+
+        app.close();
+
+        assertThat(publisher.awaitClose()).isEqualTo(new RelayClient.Close(1001, "relay shutting down"));
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.getFileName().toString().matches("live_.*\\.webm")).toList();
+        }
+        assertThat(files).as("the recordings in %s", dir).singleElement();
+        Path raw = dir.resolve("sent.webm");
+        Files.write(raw, Arrays.copyOf(rec.bytes(), sent)); // the chunks are consecutive slices of the bytes
+        double real = MediaTools.remuxedDuration(raw, "webm");
+        assertThat(real).as("the first 20 chunks' real duration").isBetween(1.5, 3.5);
+        assertThat(MediaTools.duration(files.get(0))).as("ffprobe's duration of the completed %s", files.get(0))
+                .isCloseTo(real, within(0.2));
     }
 }
