@@ -9,6 +9,7 @@ import io.wsvideo.relay.SharedTokens;
 import io.wsvideo.relay.jakarta.JakartaRelayConfig;
 import io.wsvideo.relay.record.Recorder;
 import io.wsvideo.relay.record.RecordingConfig;
+import io.wsvideo.relay.server.RelayServerConfig;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -228,6 +229,18 @@ class RelayPropertiesTest {
                     assertThat(recorder.config()).isSameAs(rc);
                     assertThat(dir.resolve("rec")).as("created by the recorder's files").isDirectory();
                 });
+    }
+
+    /** Recording follows the configuration in use: an application's JakartaRelayConfig bean records if it says so. */
+    @Test
+    void anApplicationJakartaRelayConfigWithRecordingRecords(@TempDir Path dir) {
+        JakartaRelayConfig mine = JakartaRelayConfig.of(RelayServerConfig.builder()
+                .recording(RecordingConfig.builder().dir(dir).channels("mine-.*").build()).build());
+        runner.withBean(JakartaRelayConfig.class, () -> mine).run(context -> {
+            Recorder recorder = context.getBean(RelayRecording.class).recorder();
+            assertThat(recorder).isNotNull();
+            assertThat(recorder.config()).isSameAs(mine.server().recording());
+        });
     }
 
     @Test
