@@ -4,7 +4,8 @@
 # - Chromium and its matching chromedriver;
 # - Firefox ESR, driven over WebDriver BiDi by puppeteer-core (demo-app/src/test/node, `npm ci`);
 # - WebKitGTK's WebKitWebDriver and MiniBrowser, the Xvfb display they run on, and the GStreamer plugins
-#   WebKit decodes and records media with;
+#   WebKit decodes and records media with (-bad has the H.264/VP9/Opus parsers its MediaSource uses, -gl
+#   its video sink; WebKit only recommends them, and a machine set to skip Recommends would miss them);
 # - redis-server (relay-redis's cluster tests start their own on a free loopback port; the package's
 #   service is not used);
 # - ffmpeg and mkvtoolnix (the recording tests read recorded files with ffprobe, ffmpeg and mkvinfo).
@@ -19,7 +20,8 @@ command -v firefox-esr >/dev/null 2>&1 || need+=(firefox-esr)
 command -v WebKitWebDriver >/dev/null 2>&1 || need+=(webkit2gtk-driver)
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 command -v xauth >/dev/null 2>&1 || need+=(xauth)
-for p in gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav; do
+for p in gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav \
+    gstreamer1.0-gl; do
   have_pkg "$p" || need+=("$p")
 done
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)

@@ -14,6 +14,8 @@ import { playableFormats } from './formats.js';
 // How long the first connection waits for the browser to say what it plays (WebCodecs answers
 // asynchronously); past it the player connects without saying, and says on its next connection.
 const PLAYS_WAIT_MS = 300;
+// How long a WebKit playhead may sit still with media ahead of it before the player starts over.
+const STUCK_MS = 4000;
 
 /** MediaSource into a <video>: the byte view of a channel. */
 class MseEngine {
@@ -43,6 +45,16 @@ class MseEngine {
     this.startup = {};
     this.onSeeked = () => this.mark('seeked');
     video.addEventListener('seeked', this.onSeeked);
+    // A decoder that fails while playing (not while parsing an append) errors the <video> and ends the
+    // MediaSource, without an 'error' on the SourceBuffer: start over too. What the engine said is kept.
+    this.mediaErrors = [];
+    this.onError = () => {
+      const e = video.error;
+      if (!e || !this.sb) return;
+      if (this.mediaErrors.length < 10) this.mediaErrors.push(`${e.code}: ${e.message || ''}`);
+      this.broken(`media error ${e.code}${e.message ? ' (' + e.message + ')' : ''}`);
+    };
+    video.addEventListener('error', this.onError);
     if (video.requestVideoFrameCallback) {
       const count = () => {
         this.framesPresented++;
@@ -61,6 +73,9 @@ class MseEngine {
   onStream(msg) {
     this.startedAt = performance.now();
     this.startup = {};
+    // The first binary message of a stream is its init segment (README, protocol): kept for skips.
+    this.init = null;
+    this.awaitingInit = true;
     if (!msg.playable) {
       this.hooks.onStatus('this stream cannot be played here: ' + (msg.reason || msg.mime));
       this.resetMediaSource(null);
@@ -71,6 +86,10 @@ class MseEngine {
   }
 
   onData(data, now) {
+    if (this.awaitingInit) {
+      this.init = data;
+      this.awaitingInit = false;
+    }
     this.noteArrival(now);
     this.queue.push(data);
     this.pump();
@@ -85,6 +104,11 @@ class MseEngine {
     if (this.sb && this.ms && this.ms.readyState === 'open') {
       try { this.sb.abort(); } catch (e) { /* already reset */ }
     }
+    // WebKit's GStreamer MediaSource (WebKitGTK, WPE) resets its demuxer on abort(), losing the init
+    // segment (unlike the spec and the other engines): the key frame after the skip then failed there as
+    // a "decoder error". Appending the init segment again first is valid everywhere; done where
+    // ManagedMediaSource says WebKit (docs/browsers.md).
+    if (this.managed && this.init) this.queue.push(this.init);
     this.seekAfterAppend = true;
   }
 
@@ -114,6 +138,7 @@ class MseEngine {
     this.managed = !!window.ManagedMediaSource && MS === window.ManagedMediaSource;
     this.streaming = !this.managed;
     this.playing = false;
+    this.lastMoved = performance.now();
     if (this.managed) {
       this.video.disableRemotePlayback = true;
       ms.addEventListener('startstreaming', () => {
@@ -178,6 +203,9 @@ class MseEngine {
    * which the relay begins at the last key frame with the init segment.
    */
   broken(why) {
+    // Once per MediaSource: its 'error' event and the appends refused after it are one failure.
+    if (this.brokenGeneration === this.generation) return;
+    this.brokenGeneration = this.generation;
     this.hooks.onStatus(why + ': starting again at a key frame');
     if (this.hooks.onBroken) this.hooks.onBroken(why);
   }
@@ -209,6 +237,7 @@ class MseEngine {
     const end = v.buffered.end(v.buffered.length - 1);
     const lastStart = v.buffered.start(v.buffered.length - 1);
     const behind = end - v.currentTime;
+    if (this.stuck(v, behind)) return;
     const target = this.effectiveTarget();
     const error = behind - target;
     // Never seek backwards (that shows frames again): a playhead past the end of what both tracks have
@@ -219,11 +248,16 @@ class MseEngine {
     // ~190 frames), so it jumps to the live edge instead of speeding up (docs/browsers.md).
     const seekTo = this.managed && !this.playing ? lastStart : Math.max(lastStart, end - target);
     // Within WebKit's fudge (1/12 s) of the playhead it plays without a seek.
-    const near = this.managed && !this.playing && seekTo - v.currentTime < 0.08;
+    // Nor while the playhead is in buffered media that has not had 1.5 s to start playing: a seek before
+    // the first 'playing' is what hung WebKit's page now and then (Chromium's VP8, whose ranges can split).
+    const waiting = this.managed && !this.playing && this.inBuffered(v.currentTime)
+      && performance.now() - this.startedAt - (this.startup.buffered ?? Infinity) < 1500;
+    const near = this.managed && !this.playing && (seekTo - v.currentTime < 0.08 || waiting);
     const far = this.returned ? 0.25 : 1.5;
     this.returned = false;
     if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime && !near) {
       this.mark('seek');
+      if (!this.startup.seekFrom) this.startup.seekFrom = { at: v.currentTime, to: seekTo, ranges: this.ranges() };
       v.currentTime = seekTo;
     } else if (this.managed) {
       // no rate steering
@@ -237,6 +271,38 @@ class MseEngine {
       v.play().catch(() => {});
     }
     this.trim(false);
+  }
+
+  /**
+   * WebKit (a ManagedMediaSource) now and then never gets going: a seek that never ends (readyState 1), on a
+   * busy machine, before or after its first 'playing' (matrix runs at load 12-14). A playhead that has not
+   * moved for STUCK_MS while a second of media waits ahead of it starts over on a new connection (the restart
+   * path of a decoder error). Not while hidden: the page may be suspended then.
+   */
+  stuck(v, behind) {
+    const now = performance.now();
+    if (!this.managed || document.hidden || v.currentTime !== this.lastTime || behind < 1) {
+      this.lastTime = v.currentTime;
+      this.lastMoved = now;
+      return false;
+    }
+    if (now - this.lastMoved < STUCK_MS) return false;
+    this.lastMoved = now;
+    this.broken(`stuck at ${v.currentTime.toFixed(2)} s (readyState ${v.readyState})`);
+    return true;
+  }
+
+  inBuffered(t) {
+    const b = this.video.buffered;
+    for (let i = 0; i < b.length; i++) if (t >= b.start(i) - 0.08 && t < b.end(i)) return true;
+    return false;
+  }
+
+  ranges() {
+    const b = this.video.buffered;
+    const r = [];
+    for (let i = 0; i < b.length; i++) r.push([+b.start(i).toFixed(3), +b.end(i).toFixed(3)]);
+    return r;
   }
 
   trim(force) {
@@ -268,6 +334,7 @@ class MseEngine {
       stalls: this.stalls,
       targetLatency: this.effectiveTarget(),
       startup: this.startup,
+      mediaErrors: this.mediaErrors,
     };
   }
 
@@ -276,6 +343,7 @@ class MseEngine {
     if (this.frameCallback) this.video.cancelVideoFrameCallback(this.frameCallback);
     this.video.removeEventListener('waiting', this.onWaiting);
     this.video.removeEventListener('seeked', this.onSeeked);
+    this.video.removeEventListener('error', this.onError);
     document.removeEventListener('visibilitychange', this.onVisibility);
     this.generation++;
     this.sb = null;
@@ -303,6 +371,10 @@ export class RelayPlayer {
     this.onStatus = opts.onStatus || (() => {});
     this.token = opts.token; // a view token, sent as the subprotocol
     this.requestedMode = opts.mode === 'webcodecs' || opts.mode === 'mse' ? opts.mode : 'auto';
+    // 'auto' plays MSE on WebKit (the engine with ManagedMediaSource): WebKitGTK's WebCodecs page crashed
+    // the web process while decoding, though isConfigSupported accepted every codec (docs/browsers.md),
+    // and a ManagedMediaSource is Safari's own path for live media.
+    this.autoMse = this.requestedMode === 'auto' && !!window.ManagedMediaSource;
     this.mode = null; // the engine in use: 'webcodecs' or 'mse'
     this.engine = null;
     this.framesRefused = null; // why WebCodecs cannot play this channel here (auto mode falls back to MSE)
@@ -327,7 +399,7 @@ export class RelayPlayer {
     // The relay counts what each viewer plays (?plays=), so that the broadcaster can pick a format every
     // viewer plays: docs/browsers.md, "Format choice".
     const t0 = performance.now();
-    const asked = playableFormats(this.requestedMode).then((ids) => {
+    const asked = playableFormats(this.autoMse ? 'mse' : this.requestedMode).then((ids) => {
       this.plays = ids;
       this.playsMs = Math.round(performance.now() - t0);
     }, () => {});
@@ -343,7 +415,7 @@ export class RelayPlayer {
 
   /** Whether to ask the relay for frames (WebCodecs) rather than container bytes (MSE). */
   wantsFrames() {
-    if (this.requestedMode === 'mse') return false;
+    if (this.requestedMode === 'mse' || this.autoMse) return false;
     if (this.requestedMode === 'webcodecs') return true;
     return webCodecsAvailable() && !this.framesRefused;
   }
@@ -384,10 +456,18 @@ export class RelayPlayer {
     };
   }
 
-  /** A new connection now (at most one a second, so a stream that breaks every decoder cannot spin). */
+  /**
+   * A new connection: now, or once a second has passed since the last one (so a stream that breaks every
+   * decoder cannot spin; a failure within that second is not dropped, or the page would stay frozen).
+   */
   restart() {
     const now = performance.now();
-    if (this.closed || (this.restartedAt != null && now - this.restartedAt < 1000)) return;
+    if (this.closed || this.restartTimer) return;
+    const wait = this.restartedAt == null ? 0 : this.restartedAt + 1000 - now;
+    if (wait > 0) {
+      this.restartTimer = setTimeout(() => { this.restartTimer = null; this.restart(); }, wait);
+      return;
+    }
     this.restartedAt = now;
     this.restarts = (this.restarts || 0) + 1;
     const ws = this.ws;

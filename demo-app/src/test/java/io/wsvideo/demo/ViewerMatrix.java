@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,7 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>opened 3 s into the broadcast, show moving video within the engine's late-join bound (2 s, the issue's
  *       figure, where the engine meets it), with audio;
  *   <li>survive a skip: its link stalls, the relay drops it to the next key frame, it plays on;
- *   <li>follow a broadcaster restart (a new stream) without reloading.
+ *   <li>follow a broadcaster restart (a new stream) without reloading;
+ *   <li>where the subclass says, start over by itself after a decoder error (its MediaSource ended with one).
  * </ol>
  * A page in WebCodecs mode whose engine's decoders refuse a source must instead say why (the
  * {@code webCodecsRefuses} of the subclass; measured, docs/browsers.md).
@@ -99,9 +101,26 @@ abstract class ViewerMatrix {
         this.webCodecsSound = webCodecsSound;
     }
 
-    /** Whether this engine's pages are tested through a skip (all but WebKit's: docs/browsers.md, not done). */
-    boolean testsSkip() {
-        return true;
+    /** The late-join bound for this source: the constructor's, unless a subclass says (and docs/browsers.md why). */
+    long lateJoinLimitMs(Source source) {
+        return lateJoinLimitMs;
+    }
+
+    /**
+     * The watch page's {@code mode} parameter for a page that must end up playing with {@code mode}: the mode
+     * itself, unless a subclass checks that the default ({@code auto}) picks it.
+     */
+    String pageMode(String mode) {
+        return mode;
+    }
+
+    /**
+     * Whether each MSE page is also tested through a decoder error: its MediaSource ended with a decode error
+     * (what an engine's decoder failing does), the page must start over on a new connection by itself
+     * (RelayPlayer.restart, counted in {@code stats.restarts}) and play on.
+     */
+    boolean testsDecoderErrorRecovery() {
+        return false;
     }
 
     /** The sources this engine is tested with: all of them unless a subclass says (and docs/browsers.md why). */
@@ -128,7 +147,7 @@ abstract class ViewerMatrix {
             viewers.put(mode, b);
             System.out.printf("matrix viewer %s (%s)%n", b.version(), mode);
             // A first page load warms the browser up (a cold one took 2.4 s to load the page on a busy machine).
-            b.open("http://localhost:" + proxy.port() + "/watch?channel=warmup&mode=" + mode);
+            b.open("http://localhost:" + proxy.port() + "/watch?channel=warmup&mode=" + pageMode(mode));
         }
     }
 
@@ -244,7 +263,8 @@ abstract class ViewerMatrix {
         while (System.nanoTime() < deadline) {
             s = viewer.playerStats();
             if (s != null && num(s, "videoWidth") > 0 && frames(s) > 0) {
-                if (first == null) {
+                // A page that started over (a new MediaSource: WebKit's begins again near 0) measures anew.
+                if (first == null || num(s, "currentTime") < num(first, "currentTime")) {
                     first = s;
                 } else if (frames(s) > frames(first) && num(s, "currentTime") > num(first, "currentTime")) {
                     return (System.nanoTime() - t0) / 1_000_000;
@@ -341,8 +361,12 @@ abstract class ViewerMatrix {
             await(mode + " page told of the skip", Duration.ofSeconds(20),
                     () -> num(viewer.playerStats(), "skips") > 0);
             long skipMs = msUntilMovingVideo(viewer, mode, Duration.ofSeconds(10));
-            System.out.printf("matrix %s <- %s (%s): moving again %d ms after the skip notice%n",
-                    viewerEngine.label(), source, mode, skipMs);
+            Map<String, Object> s = viewer.playerStats();
+            // restarts > 0: the skip's key frame broke the engine's decoder and the player started over on a
+            // new connection (RelayPlayer.restart); the figure tells how often that saves a page.
+            System.out.printf("matrix %s <- %s (%s): moving again %d ms after the skip notice (restarts %s, "
+                    + "connections %s, media errors %s, status '%s')%n", viewerEngine.label(), source, mode, skipMs,
+                    s.get("restarts"), s.get("connections"), s.get("mediaErrors"), viewer.text("status"));
         });
     }
 
@@ -358,7 +382,8 @@ abstract class ViewerMatrix {
             // 1. Late join: timed from the loaded page (its player connects on load) to moving video.
             onEveryPage(modes, (mode, viewer) -> {
                 long t0 = System.nanoTime();
-                viewer.open("http://localhost:" + proxy.port() + "/watch?channel=" + channel + "&mode=" + mode);
+                viewer.open("http://localhost:" + proxy.port() + "/watch?channel=" + channel + "&mode="
+                        + pageMode(mode));
                 long pageMs = (System.nanoTime() - t0) / 1_000_000;
                 if (!playing.contains(mode)) {
                     // The engine's decoders refuse this source: the page says so instead of a black box.
@@ -369,14 +394,15 @@ abstract class ViewerMatrix {
                     assertThat(viewer.text("status")).contains(refusal);
                     return;
                 }
-                long ms = msUntilMovingVideo(viewer, mode, Duration.ofSeconds(10));
+                long ms = msUntilMovingVideo(viewer, mode,
+                        Duration.ofMillis(Math.max(10_000, lateJoinLimitMs(source) + 5_000)));
                 Map<String, Object> s = viewer.playerStats();
                 System.out.printf("matrix %s <- %s (%s): moving video %d ms after the page loaded (in %d ms): %s%n",
                         viewerEngine.label(), source, mode, ms, pageMs, s);
                 viewer.screenshot("matrix-" + channel + "-" + mode);
                 assertThat(s.get("mode")).as("player mode").isEqualTo(mode);
                 assertThat(ms).as("%s <- %s (%s): ms from the loaded page to moving video", viewerEngine.label(),
-                        source, mode).isLessThan(lateJoinLimitMs);
+                        source, mode).isLessThan(lateJoinLimitMs(source));
                 assertAudio(viewer, mode, source);
                 viewer.js("window.wsvideoMarker = 'same page';");
             });
@@ -385,22 +411,57 @@ abstract class ViewerMatrix {
             }
 
             // 2. Skip: the viewers' links stall until the relay drops each to the next key frame.
-            if (testsSkip()) {
-                skip(channel, source, playing);
-            }
+            skip(channel, source, playing);
 
-            // 3. Restart: a new stream on the same channel; the open pages follow without reloading.
+            // 3. Restart: a new stream on the same channel; the open pages follow without reloading. A page
+            // that started over by itself (a decoder error) has counted more stream messages already.
+            Map<String, Double> streamsBefore = new ConcurrentHashMap<>();
+            onEveryPage(playing, (mode, viewer) -> streamsBefore.put(mode, num(viewer.playerStats(), "streams")));
             running.restart();
             awaitLive(channel, 2);
             onEveryPage(playing, (mode, viewer) -> {
-                await(mode + " page: second stream announced", Duration.ofSeconds(15),
-                        () -> num(viewer.playerStats(), "streams") >= 2);
+                await(mode + " page: the new stream announced", Duration.ofSeconds(15),
+                        () -> num(viewer.playerStats(), "streams") > streamsBefore.get(mode));
                 long restartMs = msUntilMovingVideo(viewer, mode, Duration.ofSeconds(10));
                 System.out.printf("matrix %s <- %s (%s): moving again %d ms after the new stream was announced%n",
                         viewerEngine.label(), source, mode, restartMs);
                 assertThat(viewer.js("return window.wsvideoMarker;")).isEqualTo("same page");
                 assertThat(viewer.playerStats().get("mode")).isEqualTo(mode);
             });
+
+            // 4. A decoder error: the page starts over by itself, once, and plays on.
+            if (testsDecoderErrorRecovery() && playing.contains("mse")) {
+                decoderErrorRecovery(source, viewers.get("mse"));
+            }
         }
+    }
+
+    private void decoderErrorRecovery(Source source, Browser viewer) throws InterruptedException {
+        Map<String, Object> before = viewer.playerStats();
+        double restarts = num(before, "restarts");
+        double connections = num(before, "connections");
+        double streams = num(before, "streams");
+        // What a decoder failing while playing leaves: the MediaSource ended with a decode error, the <video>
+        // in error (MEDIA_ERR_DECODE).
+        // endOfStream throws while an append is under way: wait for a moment between appends (bounded).
+        viewer.js("""
+                const e = window.wsvideoPlayer.engine;
+                for (let i = 0; i < 200 && (e.ms.readyState !== 'open' || e.sb.updating); i++) {
+                  await new Promise((r) => setTimeout(r, 10));
+                }
+                e.ms.endOfStream('decode');
+                """);
+        await("the page started over after the decoder error", Duration.ofSeconds(10),
+                () -> {
+                    Map<String, Object> s = viewer.playerStats();
+                    return num(s, "restarts") == restarts + 1 && num(s, "connections") > connections
+                            && num(s, "streams") > streams; // the new connection's stream: a new MediaSource
+                });
+        long ms = msUntilMovingVideo(viewer, "mse", Duration.ofSeconds(10));
+        Map<String, Object> s = viewer.playerStats();
+        System.out.printf("matrix %s <- %s (mse): moving again %d ms after a decoder error (restarts %s)%n",
+                viewerEngine.label(), source, ms, s.get("restarts"));
+        assertThat(num(s, "restarts")).as("one restart for one error").isEqualTo(restarts + 1);
+        assertThat(viewer.js("return window.wsvideoMarker;")).isEqualTo("same page");
     }
 }

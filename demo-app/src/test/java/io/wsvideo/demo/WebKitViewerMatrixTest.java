@@ -3,36 +3,41 @@ package io.wsvideo.demo;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Not in CI yet (run it with {@code -Dwsvideo.matrix.webkit=true}): at load average 26 on this machine its H.264
- * page did not start within 10 s and VP9's restart took 8.3 s; it passed at load 2-4.
- *
- * <p>The browser matrix with WebKitGTK watching, MSE only (its WebCodecs page crashes the web process while
- * decoding); see {@link ViewerMatrix}. Its late join does not always meet the issue's 2 s: the bound here is what
- * it meets on a busy machine (docs/browsers.md has the figures). Left out, in docs/browsers.md as not done: VP8
- * (after a skip WebKit's decoder fails on Chromium's VP8, "decoder error"; Firefox's long groups of pictures make
- * the late joiner's catch-up seek take ~6 s) and WebKit's own recording (after a skip its page stalled at the
- * live edge once in two runs). Nor is the skip tested: after one, WebKit's SourceBuffer failed now and then
- * ("decoder error": Chromium's VP8, once VP9 in three runs).
+ * The browser matrix with WebKitGTK watching; see {@link ViewerMatrix}. One page, MSE (a ManagedMediaSource):
+ * opened without a {@code mode}, so it also checks that the watch page's default picks MSE on WebKit (its
+ * WebCodecs page crashes the web process while decoding). Each source also goes through a decoder error: the
+ * page must start over by itself. Firefox's broadcast is left out (docs/browsers.md, not done): its recorder's
+ * groups of pictures are ~10 s long, and WebKit's late joiner then took 7-8 s to its first seek's end and
+ * showed one frame in 10 s. Figures and quirks: docs/browsers.md.
  */
-@EnabledIfSystemProperty(named = "wsvideo.matrix.webkit", matches = "true",
-        disabledReason = "not in CI yet: on a loaded machine WebKit's MSE page failed to start now and then; "
-                + "-Dwsvideo.matrix.webkit=true runs it (docs/browsers.md)")
 class WebKitViewerMatrixTest extends ViewerMatrix {
     WebKitViewerMatrixTest() {
-        super(Browser.Engine.WEBKIT, List.of("mse"), 4000, Map.of(), false);
+        super(Browser.Engine.WEBKIT, List.of("mse"), WEBKIT_LATE_JOIN_BOUND_MS, Map.of(), false);
     }
 
-    /** After a skip WebKit's SourceBuffer fails now and then ("decoder error", VP8 and VP9): not done. */
+    /**
+     * Measured 0.7-1.5 s to moving video in most runs, but Chromium's VP8 took 3.4-3.5 s in two of four (its
+     * MediaSource opened 0.7-1.1 s after the page loaded, then gaps between its first frames, dropped by a busy
+     * broadcaster, stalled WebKit, which does not play over gaps); the issue's 2 s is in the printed figures
+     * and docs/browsers.md.
+     */
+    static final long WEBKIT_LATE_JOIN_BOUND_MS = 5000;
+
+    /** The default: the page must pick MSE by itself (the matrix asserts the mode it ends up in). */
     @Override
-    boolean testsSkip() {
-        return false;
+    String pageMode(String mode) {
+        return "auto";
     }
 
     @Override
     Stream<Source> sources() {
-        return Stream.of(Source.CHROMIUM_VP9, Source.CHROMIUM_H264);
+        return Stream.of(Source.values()).filter(s -> s != Source.FIREFOX_VP8);
+    }
+
+    @Override
+    boolean testsDecoderErrorRecovery() {
+        return true;
     }
 }
