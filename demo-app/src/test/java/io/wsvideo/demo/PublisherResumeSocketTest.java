@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PublisherResumeSocketTest {
 
     private static final Pattern TOKEN = Pattern.compile("\"resumeToken\":\"([A-Za-z0-9_-]+)\"");
+    private static final Pattern OFFSET = Pattern.compile("\"offset\":(\\d+)");
 
     private static String publishPath(String channel, String mime, String resume) {
         return "/relay/publish/" + channel + "?mime=" + URLEncoder.encode(mime, StandardCharsets.UTF_8)
@@ -37,11 +38,19 @@ class PublisherResumeSocketTest {
 
     /** Opens a publisher and returns its resume token from the relay's first message, which must be accepted. */
     private static String accepted(RawWs p) throws IOException {
+        return tokenIn(acceptedText(p));
+    }
+
+    private static String acceptedText(RawWs p) throws IOException {
         p.socket.setSoTimeout(10_000);
         RawWs.Message m = p.read();
         assertThat(m.isClose()).as("refused: %s", m).isFalse();
         assertThat(m.text()).startsWith("{\"type\":\"accepted\",\"channel\":\"phone\"").contains("\"resumeMillis\":5000");
-        Matcher t = TOKEN.matcher(m.text());
+        return m.text();
+    }
+
+    private static String tokenIn(String accepted) {
+        Matcher t = TOKEN.matcher(accepted);
         assertThat(t.find()).isTrue();
         return t.group(1);
     }
@@ -109,6 +118,136 @@ class PublisherResumeSocketTest {
                 refusedAsBusy(port, rec.mime(), token);
                 assertThat(server.hub().stats().channel("phone").streams()).isEqualTo(2);
                 assertThat(server.hub().stats().channel("phone").viewerCount()).isEqualTo(1);
+            } finally {
+                old.abort();
+            }
+        }
+    }
+
+    /**
+     * Reads the viewer's messages until {@code total} media bytes arrived in all, checking that they are one
+     * stream: one {@code stream} message (the first after {@code waiting}), never {@code ended}.
+     */
+    private static byte[] readOneStream(RawWs viewer, int total) throws IOException {
+        viewer.socket.setSoTimeout(15_000);
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        int streams = 0;
+        while (got.size() < total) {
+            RawWs.Message m = viewer.read();
+            assertThat(m.isClose()).as("the viewer stays connected: %s", m).isFalse();
+            if (m.opcode() == RawWs.TEXT) {
+                assertThat(m.text()).as("after %d bytes", got.size()).doesNotContain("\"type\":\"ended\"");
+                if (m.text().contains("\"type\":\"stream\"")) {
+                    streams++;
+                }
+            } else if (m.opcode() == RawWs.BINARY) {
+                got.writeBytes(m.payload());
+            }
+        }
+        assertThat(streams).as("stream messages").isEqualTo(1);
+        return got.toByteArray();
+    }
+
+    /** Sends the recording from {@code offset} on, cut where its chunks were (the first one sliced). */
+    private static void sendFrom(RawWs p, Recording rec, long offset) throws IOException {
+        long at = 0;
+        for (ByteBuffer c : rec.chunks()) {
+            long end = at + c.remaining();
+            if (end > offset) {
+                if (at < offset) {
+                    c.position(c.position() + (int) (offset - at));
+                }
+                p.sendBinary(c);
+            }
+            at = end;
+        }
+    }
+
+    private static long offsetIn(String accepted) {
+        Matcher m = OFFSET.matcher(accepted);
+        assertThat(m.find()).as("the relay continues the stream: %s", accepted).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    private static String continuePath(Recording rec, String token) {
+        return publishPath("phone", rec.mime(), token) + "&continue=1";
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayServer.Engine.class)
+    void aPublisherWhoseConnectionWasResetContinuesTheSameStreamFromTheByteTheRelayReports(RelayServer.Engine engine)
+            throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        List<ByteBuffer> chunks = rec.chunks();
+        try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
+             RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
+            int port = server.port();
+            RawWs old = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
+            String token = accepted(old);
+            int half = chunks.size() / 2;
+            long sent = 0;
+            for (ByteBuffer c : chunks.subList(0, half)) {
+                sent += c.remaining();
+                old.sendBinary(c);
+            }
+            // The reset throws away what the relay's kernel holds unread: let it take something first.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (server.hub().stats().channel("phone").chunksIn() == 0) {
+                assertThat(System.nanoTime()).as("the relay took a chunk within 10 s").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            // Cut in the middle of a message: its first fragment went out, the rest never will.
+            ByteBuffer next = chunks.get(half);
+            byte[] part = new byte[next.remaining() / 2];
+            next.duplicate().get(part);
+            old.frame(false, RawWs.BINARY, part, 0, part.length, true);
+            old.abort();
+            deadline = System.nanoTime() + 10_000_000_000L;
+            while (server.hub().stats().channel("phone").live()) {
+                assertThat(System.nanoTime()).as("the relay noticed the reset within 10 s").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+
+            try (RawWs resumed = RawWs.open("127.0.0.1", port, continuePath(rec, token), Map.of())) {
+                long offset = offsetIn(acceptedText(resumed));
+                // Whatever of the sent chunks the reset let through, and none of the unfinished message.
+                assertThat(offset).isPositive().isLessThanOrEqualTo(sent);
+                sendFrom(resumed, rec, offset);
+                byte[] got = readOneStream(viewer, rec.bytes().length);
+                assertThat(got).isEqualTo(Recording.asRelayed(rec.bytes()));
+                assertThat(server.hub().stats().channel("phone").streams()).isEqualTo(1);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RelayServer.Engine.class)
+    void aPublisherContinuesTheSameStreamFromAConnectionTheRelayStillThinksAlive(RelayServer.Engine engine)
+            throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        List<ByteBuffer> chunks = rec.chunks();
+        try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
+             RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
+            int port = server.port();
+            RawWs old = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
+            String token = accepted(old);
+            long sent = 0;
+            for (ByteBuffer c : chunks.subList(0, chunks.size() * 2 / 3)) {
+                sent += c.remaining();
+                old.sendBinary(c);
+            }
+            // The old connection stays open and silent; the last chunks may not even have been read yet.
+            try (RawWs resumed = RawWs.open("127.0.0.1", port, continuePath(rec, token), Map.of())) {
+                long offset = offsetIn(acceptedText(resumed));
+                assertThat(offset).isPositive().isLessThanOrEqualTo(sent);
+                old.socket.setSoTimeout(10_000);
+                RawWs.Message closed = old.awaitClose();
+                assertThat(closed.code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+                assertThat(closed.reason()).isEqualTo(RelayHub.RESUMED);
+                sendFrom(resumed, rec, offset);
+                byte[] got = readOneStream(viewer, rec.bytes().length);
+                assertThat(got).isEqualTo(Recording.asRelayed(rec.bytes()));
+                assertThat(server.hub().stats().channel("phone").streams()).isEqualTo(1);
             } finally {
                 old.abort();
             }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +42,18 @@ final class Channel {
     private final AtomicReference<ViewerQueue[]> spareKicks = new AtomicReference<>();
 
     // Guarded by lock.
+    /** The attached publisher, or null. */
     private Publisher publisher;
+    /**
+     * The channel's stream, or null: the attached publisher's, or, while {@link #publisher} is null, a stream
+     * held for its publisher whose connection was lost ({@link Publisher#connectionLost()}) until it continues
+     * it or its resume window ends.
+     */
     private PublishedStream stream;
+    /** Whose connection feeds (or fed, while held) {@link #stream}; a publisher continuing it takes it over. */
+    private Publisher streamOf;
+    /** Streams started on this channel: the next one's id. */
+    private long streamsStarted;
     /**
      * Publishers whose resume token may still take the channel back ({@link #resumes}): the attached one, and
      * those gone less than {@code publisherResumeMillis} ago (pruned as publishers attach; at most
@@ -58,16 +69,34 @@ final class Channel {
     // ---------------------------------------------------------------------------------------------------
     // Publisher side
 
-    /** Attaches a publisher; the caller checked busy/takeover. @return the publisher it replaced, if any. */
-    Publisher attachPublisher(Publisher p, Actions actions) {
+    /**
+     * Attaches a publisher; the caller checked busy/takeover. It continues the channel's stream when that is
+     * the stream of {@code continues} (the publisher whose resume token it showed, attached or held) with the
+     * same MIME type ({@link Publisher#continuedAt} is then set); otherwise the stream there was ends and a new
+     * one starts.
+     *
+     * @param continues the resumed publisher whose stream {@code p} continues, or null for a new stream
+     * @return the publisher it replaced, if any
+     */
+    Publisher attachPublisher(Publisher p, Publisher continues, Actions actions) {
         synchronized (lock) {
             Publisher old = publisher;
             long now = hub.nanoTime();
             if (old != null) {
-                endStreamLocked("publisher replaced", actions);
                 old.leftAt(now);
             }
+            if (continues != null && stream != null && streamOf == continues
+                    && Objects.equals(stream.mimeHint, p.mimeHint)) {
+                p.continuedAt = stream.offset;
+                for (View v : views) {
+                    v.continued(now, actions);
+                }
+            } else {
+                endStreamLocked(old != null ? "publisher replaced" : "publisher left", actions);
+                newStreamLocked(p);
+            }
             publisher = p;
+            streamOf = p;
             if (p.resumeToken != null) {
                 long window = hub.config().publisherResumeMillis() * 1_000_000L;
                 resumable.removeIf(r -> r.gone && now - r.goneAtNanos > window);
@@ -77,9 +106,13 @@ final class Channel {
                 resumable.addLast(p);
             }
             counters.publishersOpened++;
-            stream = new PublishedStream(name, counters.publishersOpened, p.mimeHint, hub.config());
             return old;
         }
+    }
+
+    private void newStreamLocked(Publisher p) {
+        streamsStarted++;
+        stream = new PublishedStream(name, streamsStarted, p.mimeHint, hub.config());
     }
 
     RelayConfig config() {
@@ -103,6 +136,14 @@ final class Channel {
                 return -1;
             }
             long now = hub.nanoTime();
+            if (s.offset > 0 && s.offset == p.continuedAt && PublishedStream.startsContainer(data)) {
+                // The first chunk of a publisher that said it continues the stream starts a new one (its
+                // recorder restarted after all): a new stream, as for a new publisher.
+                endStreamLocked("publisher restarted its stream", actions);
+                newStreamLocked(p);
+                s = stream;
+                p.continuedAt = -1;
+            }
             start = s.offset;
             counters.bytesIn += data.remaining();
             counters.chunksIn++;
@@ -141,17 +182,33 @@ final class Channel {
         }
     }
 
-    void removePublisher(Publisher p, String reason) {
+    /**
+     * The publisher leaves the channel, if it is still the channel's. Its stream ends ({@code ended} with
+     * {@code reason}), unless {@code hold}, the publisher has a resume token and the stream has begun: then it
+     * is held for a publisher that continues it until {@link RelayConfig#publisherResumeMillis()} passed
+     * ({@link #sweep}).
+     */
+    void removePublisher(Publisher p, String reason, boolean hold) {
         Actions actions = new Actions(this);
+        boolean held;
         synchronized (lock) {
             if (publisher != p) {
                 return;
             }
-            endStreamLocked(reason, actions);
             publisher = null;
             p.leftAt(hub.nanoTime());
+            // A stream that has no bytes yet has nothing to continue: it ends as usual.
+            held = hold && p.resumeToken != null && stream != null && stream.offset > 0;
+            if (!held) {
+                endStreamLocked(reason, actions);
+            }
         }
-        LOG.info("channel {}: publisher left ({})", name, reason);
+        if (held) {
+            LOG.info("channel {}: publisher's connection lost; its stream is held {} ms for it to continue", name,
+                    hub.config().publisherResumeMillis());
+        } else {
+            LOG.info("channel {}: publisher left ({})", name, reason);
+        }
         actions.run(hub);
     }
 
@@ -160,8 +217,10 @@ final class Channel {
      * network may have dropped without the relay noticing) or left no more than
      * {@link RelayConfig#publisherResumeMillis()} ago. A token that matches is spent: the caller attaches the
      * new publisher, whose token replaces it.
+     *
+     * @return the publisher whose token it is, or null
      */
-    boolean resumes(String presented) {
+    Publisher resumes(String presented) {
         synchronized (lock) {
             long window = hub.config().publisherResumeMillis() * 1_000_000L;
             long now = hub.nanoTime();
@@ -172,10 +231,10 @@ final class Channel {
                 }
             }
             if (match == null || match.gone && now - match.goneAtNanos > window) {
-                return false;
+                return null;
             }
             resumable.remove(match);
-            return true;
+            return match;
         }
     }
 
@@ -189,6 +248,7 @@ final class Channel {
             v.ended(ended, now, actions);
         }
         stream = null;
+        streamOf = null;
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -210,7 +270,7 @@ final class Channel {
 
     boolean isEmpty() {
         synchronized (lock) {
-            return publisher == null && viewerCountLocked() == 0;
+            return publisher == null && stream == null && viewerCountLocked() == 0;
         }
     }
 
@@ -266,9 +326,20 @@ final class Channel {
         }
     }
 
-    /** Evicts viewers whose one send has been stuck too long; the hub's sweeper calls it, nothing else. */
-    void sweep(long now, Actions actions) {
+    /**
+     * Evicts viewers whose one send has been stuck too long, and ends a held stream whose publisher did not come
+     * back within {@link RelayConfig#publisherResumeMillis()}; the hub's sweeper calls it, nothing else.
+     *
+     * @return whether a held stream ended (the channel may now be empty)
+     */
+    boolean sweep(long now, Actions actions) {
         synchronized (lock) {
+            boolean expired = publisher == null && stream != null
+                    && now - streamOf.goneAtNanos > hub.config().publisherResumeMillis() * 1_000_000L;
+            if (expired) {
+                LOG.info("channel {}: the publisher did not come back in time; its stream ends", name);
+                endStreamLocked("publisher left", actions);
+            }
             for (View view : views) {
                 for (int i = 0; i < view.size(); i++) {
                     ViewerQueue q = view.get(i).queue;
@@ -277,6 +348,7 @@ final class Channel {
                     }
                 }
             }
+            return expired;
         }
     }
 
@@ -292,6 +364,7 @@ final class Channel {
                 publisher = null;
             }
             stream = null;
+            streamOf = null;
         }
     }
 
@@ -338,7 +411,7 @@ final class Channel {
                 }
             }
             String mime = stream != null && stream.info != null ? stream.info.mseMimeType() : null;
-            return new ChannelStats(name, publisher != null, mime, counters.publishersOpened, counters.bytesIn,
+            return new ChannelStats(name, publisher != null, mime, streamsStarted, counters.bytesIn,
                     counters.chunksIn, counters.skips, counters.evictions, viewerCount, out, queued,
                     List.copyOf(vs), plays.reporting(), plays.counts());
         }

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param live         whether a publisher is connected
  * @param mime         the MIME string viewers were given for the current stream, or null
- * @param streams      how many streams (publisher sessions) have started on this channel
+ * @param streams      how many streams have started on this channel (a publisher that continued the stream of
+ *                     the one whose resume token it showed started none)
  * @param bytesIn      media bytes received from publishers, all streams
  * @param chunksIn     media messages received from publishers, all streams
  * @param skips        viewer skips to a keyframe, all viewers, since the channel was created

@@ -14,12 +14,18 @@ final class ControlMessages {
     private ControlMessages() {
     }
 
-    /** A publisher was accepted: its resume token (null: resume is off) and how long it lasts after a drop. */
-    static String accepted(String channel, String resumeToken, long resumeMillis) {
+    /**
+     * A publisher was accepted: its resume token (null: resume is off), how long it lasts after a drop, and, for a
+     * publisher that continues its stream ({@code continuedAt} >= 0), the stream byte its next chunk must start at.
+     */
+    static String accepted(String channel, String resumeToken, long resumeMillis, long continuedAt) {
         StringBuilder b = new StringBuilder("{\"type\":\"accepted\",\"channel\":").append(Json.quote(channel));
         if (resumeToken != null) {
             b.append(",\"resumeToken\":").append(Json.quote(resumeToken)).append(",\"resumeMillis\":")
                     .append(resumeMillis);
+        }
+        if (continuedAt >= 0) {
+            b.append(",\"offset\":").append(continuedAt);
         }
         return b.append('}').toString();
     }

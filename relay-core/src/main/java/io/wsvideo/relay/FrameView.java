@@ -20,7 +20,8 @@ import java.util.List;
  * <p>A viewer starts at a video key frame: a late joiner at the last one (the cached frames from there on),
  * a viewer that fell behind and skipped at the next one; audio frames of the same moment that the container
  * put just before the key frame in the same chunk come too. A stream without video starts at the next audio
- * frame. The first frame a viewer gets after joining, skipping or a new stream has the discontinuity flag;
+ * frame. The first frame a viewer gets after joining, skipping or a new stream has the discontinuity flag (and
+ * so has the first frame after a publisher continued the stream, whose backlog then arrives at once);
  * that first message is a copy made once per chunk and shared by every viewer starting there. The
  * {@code stream} message waits for the first video key frame when the init segment lacks a track's codec
  * string (H.264 in Matroska, VP9 in WebM). A stream the relay cannot parse (passed through) has no frames:
@@ -34,7 +35,7 @@ final class FrameView extends View {
     static final int HEADER_BYTES = 14;
     /** Flags bit: a key frame (random access point of its track). */
     static final int KEY = 1;
-    /** Flags bit: the first frame after a join, a skip or a new stream. */
+    /** Flags bit: the first frame after a join, a skip, a new stream or a publisher that continued the stream. */
     static final int DISCONTINUITY = 2;
     static final String UNSUPPORTED_REASON =
             "this stream cannot be sent as frames (unknown container); watch it with format=bytes";
@@ -59,6 +60,11 @@ final class FrameView extends View {
     private final List<Built> cache = new ArrayList<>();
     private long cacheBytes;
     private long cacheSinceNanos;
+    /**
+     * A publisher continued the stream after a drop: the next message's first frame is flagged as a
+     * discontinuity, so players start their timing over instead of taking the backlog for network jitter.
+     */
+    private boolean flagNext;
 
     FrameView(Channel channel) {
         super(channel);
@@ -171,8 +177,14 @@ final class FrameView extends View {
     }
 
     @Override
+    void continued(long now, Actions actions) {
+        flagNext = true;
+    }
+
+    @Override
     void ended(Message ended, long now, Actions actions) {
         super.ended(ended, now, actions);
+        flagNext = false;
         initKnown = false;
         passthrough = false;
         tracks = List.of();
@@ -317,6 +329,10 @@ final class FrameView extends View {
             out.put((byte) track).put((byte) (f.keyFrame() ? KEY : 0)).putLong(f.timestampMicros())
                     .putInt(f.length());
             copy(out, f.offset(), f.length());
+        }
+        if (flagNext) {
+            out.put(1, (byte) (out.get(1) | DISCONTINUITY));
+            flagNext = false;
         }
         return new Built(Message.binary(Message.Kind.MEDIA, out.flip(), now), starts, firstStart, lastStart);
     }

@@ -28,7 +28,9 @@ public interface HubListener {
      * The channel accepted one chunk of this publisher's stream.
      *
      * @param streamOffset where the chunk starts in the publisher's byte stream (0 for the first); chunks
-     *                     follow each other without gaps
+     *                     follow each other without gaps. A publisher that continued the stream of the one it
+     *                     resumed ({@link Publisher#continuedAt()}) starts there, not at 0: its stream began
+     *                     with another publisher, whose snapshot it shares ({@link Publisher#snapshot()})
      * @param chunk        the hub's own bytes, read-only; they never change, so they may be kept
      */
     default void publisherData(Publisher publisher, long streamOffset, ByteBuffer chunk) {

@@ -69,6 +69,16 @@ final class PublishedStream implements SegmentListener {
         return c;
     }
 
+    /**
+     * Whether {@code data} starts a container anew: an EBML header (WebM/Matroska) or an MP4 {@code ftyp} box.
+     * Media bytes that continue a stream start so only by chance (one in 2^32).
+     */
+    static boolean startsContainer(ByteBuffer data) {
+        int at = data.position();
+        return data.remaining() >= 4 && data.getInt(at) == 0x1A45DFA3
+                || data.remaining() >= 8 && data.getInt(at + 4) == 0x66747970; // "ftyp"
+    }
+
     /** What the last {@link #take} revealed, in stream order; valid until the next one. */
     List<SegmentEvent> events() {
         return events;

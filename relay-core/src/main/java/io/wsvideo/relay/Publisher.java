@@ -17,12 +17,24 @@ public final class Publisher {
     /** Null when {@link RelayConfig#publisherResumeMillis()} is 0. */
     final ResumeToken resumeToken;
     private final boolean resumed;
+    /**
+     * The offset in its channel's stream where this publisher's bytes go on, when it continues the stream of the
+     * publisher it resumed; -1 when it starts a new stream. Written once, under the channel's lock, before
+     * {@link RelayHub#openPublisher} returns (or when its first chunk turns out to start a new stream).
+     */
+    volatile long continuedAt = -1;
     // Guarded by the channel's lock: whether this publisher left its channel (its connection ended, it was
     // replaced or closed for its stream) and when, on the hub's clock. Its resume token lasts from then on.
     boolean gone;
     long goneAtNanos;
     private final RelayHub hub;
     private final AtomicBoolean closed = new AtomicBoolean();
+    // Used by onData only (one thread at a time): a continuing publisher's first bytes, held until there are
+    // HEAD_BYTES of them, and whether they went to the channel.
+    private ByteBuffer head;
+    private boolean fed;
+    /** Bytes it takes to tell whether a chunk starts a container anew ({@link PublishedStream#startsContainer}). */
+    private static final int HEAD_BYTES = 8;
 
     Publisher(RelayHub hub, Channel channel, Peer peer, String mimeHint, boolean resumed) {
         this.hub = hub;
@@ -48,7 +60,18 @@ public final class Publisher {
      * token and its time left out when resume is off.
      */
     public String acceptedMessage() {
-        return ControlMessages.accepted(channel.name, resumeToken(), hub.config().publisherResumeMillis());
+        return ControlMessages.accepted(channel.name, resumeToken(), hub.config().publisherResumeMillis(),
+                continuedAt);
+    }
+
+    /**
+     * Where this publisher continues its channel's stream, when it asked to continue the stream of the publisher
+     * whose token it showed and the relay still had that stream (see
+     * {@link RelayHub#openPublisher(String, String, Peer, String, boolean)}): the number of that stream's bytes
+     * the relay took, so the next chunk must start at that byte. -1 when this publisher starts a new stream.
+     */
+    public long continuedAt() {
+        return continuedAt;
     }
 
     /**
@@ -76,6 +99,15 @@ public final class Publisher {
      * publisher through its {@link Peer} with 1003/1007 and a reason.
      */
     public void onData(ByteBuffer data) {
+        if (!fed && continuedAt > 0) {
+            // Whether the bytes of a publisher that said it continues the stream start a new one after all takes
+            // HEAD_BYTES, and a recorder's first chunk may be a single byte: hold them until then.
+            data = firstBytes(data);
+            if (data == null) {
+                return;
+            }
+        }
+        fed = true;
         if (!hub.hasListeners()) {
             channel.publish(this, data);
             return;
@@ -88,6 +120,25 @@ public final class Publisher {
         }
     }
 
+    /** The first {@link #HEAD_BYTES} or more bytes sent, in one buffer; null while fewer have come (held). */
+    private ByteBuffer firstBytes(ByteBuffer data) {
+        if (head == null && data.remaining() >= HEAD_BYTES) {
+            return data;
+        }
+        int n = (head == null ? 0 : head.position()) + data.remaining();
+        ByteBuffer all = ByteBuffer.allocate(n);
+        if (head != null) {
+            all.put(head.flip());
+        }
+        all.put(data);
+        if (n < HEAD_BYTES) {
+            head = all;
+            return null;
+        }
+        head = null;
+        return all.flip();
+    }
+
     /** The publisher's connection ended; its viewers get {@code ended} and stay connected. */
     public void close() {
         close("publisher left");
@@ -98,10 +149,25 @@ public final class Publisher {
      * own: e.g. a relay between nodes that lost its upstream). Later calls do nothing.
      */
     public void close(String reason) {
+        leave(reason, false);
+    }
+
+    /**
+     * The publisher's connection ended without the publisher closing it (no close frame: its network dropped).
+     * While its resume token lasts ({@link RelayConfig#publisherResumeMillis()}), the channel holds its stream:
+     * viewers are not told {@code ended}, and a publisher showing the token that continues the stream carries
+     * on where this one stopped. When nobody does in time, the stream ends as with {@link #close()}. Without
+     * a token (resume off), the same as {@link #close()}. Later calls do nothing.
+     */
+    public void connectionLost() {
+        leave("publisher left", true);
+    }
+
+    private void leave(String reason, boolean hold) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        channel.removePublisher(this, reason);
+        channel.removePublisher(this, reason, hold);
         hub.dropIfEmpty(channel);
         hub.fire(l -> l.publisherClosed(this));
     }

@@ -8,7 +8,8 @@ package io.wsvideo.relay;
  * @param bytesIn          media bytes received from publishers
  * @param chunksIn         media messages received from publishers
  * @param bytesOut         bytes whose send to a viewer completed while the viewer was open
- * @param publishersOpened publishers accepted (streams started)
+ * @param publishersOpened publishers accepted (each starts a stream, except one that continues the stream of
+ *                         the publisher it resumed)
  * @param skips            times a viewer skipped ahead to a keyframe
  * @param droppedBytes     media bytes never sent to a viewer because it skipped
  * @param evictions        viewers closed for being too slow (1008)

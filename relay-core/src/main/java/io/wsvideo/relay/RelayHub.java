@@ -119,10 +119,18 @@ public final class RelayHub implements AutoCloseable {
 
     /**
      * Starts publishing on a channel, showing no resume token; see
-     * {@link #openPublisher(String, String, Peer, String)}.
+     * {@link #openPublisher(String, String, Peer, String, boolean)}.
      */
     public Publisher openPublisher(String channel, String mimeHint, Peer peer) throws RelayRefusal {
         return openPublisher(channel, mimeHint, peer, null);
+    }
+
+    /**
+     * Starts publishing on a channel, as a new stream; see {@link #openPublisher(String, String, Peer, String, boolean)}.
+     */
+    public Publisher openPublisher(String channel, String mimeHint, Peer peer, String resumeToken)
+            throws RelayRefusal {
+        return openPublisher(channel, mimeHint, peer, resumeToken, false);
     }
 
     /**
@@ -134,13 +142,22 @@ public final class RelayHub implements AutoCloseable {
      * connection is then closed with 1008 {@value #RESUMED}, and its token works no more (the new publisher
      * has a new one).
      *
-     * @param mimeHint    the recorder's MIME type if the client said it (checked against the bytes), or null
-     * @param peer        how to close the publisher's connection (malformed stream, takeover, shutdown)
-     * @param resumeToken what the client presented as its resume token, or null
+     * <p>With {@code continueStream}, such a publisher carries on the same byte stream (its recorder kept
+     * running through the drop): when the channel still has the stream of the publisher whose token it showed
+     * (attached, or held after {@link Publisher#connectionLost()}) with the same MIME type, its bytes go on
+     * into that stream, viewers see no {@code ended} and no new {@code stream}, and
+     * {@link Publisher#continuedAt()} says the byte its first chunk must start at (the relay may not have
+     * received everything the old connection sent). Otherwise it starts a new stream as usual, and so does a
+     * first chunk that starts a container anew (an EBML header, an MP4 {@code ftyp}).
+     *
+     * @param mimeHint       the recorder's MIME type if the client said it (checked against the bytes), or null
+     * @param peer           how to close the publisher's connection (malformed stream, takeover, shutdown)
+     * @param resumeToken    what the client presented as its resume token, or null
+     * @param continueStream whether the client continues the byte stream of the publisher it resumes
      * @throws RelayRefusal bad channel name, channel busy, too many channels
      */
-    public Publisher openPublisher(String channel, String mimeHint, Peer peer, String resumeToken)
-            throws RelayRefusal {
+    public Publisher openPublisher(String channel, String mimeHint, Peer peer, String resumeToken,
+                                   boolean continueStream) throws RelayRefusal {
         Objects.requireNonNull(peer, "peer");
         checkName(channel);
         Publisher p;
@@ -150,21 +167,26 @@ public final class RelayHub implements AutoCloseable {
         synchronized (channels) {
             checkOpen();
             Channel ch = channelFor(channel);
-            resumed = resumeToken != null && ch.resumes(resumeToken);
+            Publisher resumes = resumeToken == null ? null : ch.resumes(resumeToken);
+            resumed = resumes != null;
             if (ch.hasPublisher() && !config.publisherTakeover() && !resumed) {
                 ch.publisherRefused();
                 dropIfEmptyLocked(ch);
                 throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "channel busy: " + channel);
             }
             p = new Publisher(this, ch, peer, mimeHint, resumed);
-            replaced = ch.attachPublisher(p, actions);
+            replaced = ch.attachPublisher(p, continueStream ? resumes : null, actions);
         }
         if (replaced != null) {
             actions.close(replaced.peer, CloseCodes.POLICY_VIOLATION, resumed ? RESUMED : TAKEN_OVER);
         }
         actions.run(this);
-        LOG.info("channel {}: publisher {} ({})", channel, resumed ? "resumed" : "joined",
-                mimeHint == null ? "no MIME type given" : mimeHint);
+        if (p.continuedAt() >= 0) {
+            LOG.info("channel {}: publisher resumed, continuing its stream at byte {}", channel, p.continuedAt());
+        } else {
+            LOG.info("channel {}: publisher {} ({})", channel, resumed ? "resumed" : "joined",
+                    mimeHint == null ? "no MIME type given" : mimeHint);
+        }
         fire(l -> l.publisherOpened(p));
         return p;
     }
@@ -278,16 +300,22 @@ public final class RelayHub implements AutoCloseable {
             }
             long now = nanoTime();
             Actions actions = new Actions(null);
+            List<Channel> expired = new ArrayList<>();
             for (Channel ch : all) {
-                ch.sweep(now, actions);
+                if (ch.sweep(now, actions)) {
+                    expired.add(ch);
+                }
             }
             actions.run(this);
+            for (Channel ch : expired) {
+                dropIfEmpty(ch);
+            }
         } catch (RuntimeException e) {
             LOG.warn("sweep failed", e);
         }
     }
 
-    /** Checks for stalled viewers now; the hub also does it periodically. For tests. */
+    /** Checks for stalled viewers and held streams whose time is up now; the hub does it periodically. For tests. */
     void sweepNow() {
         sweep();
     }

@@ -37,6 +37,13 @@ abstract class View {
     /** The stream took one chunk, whose events were told already: hand it to the viewers that are live. */
     abstract void chunk(PublishedStream stream, Chunk chunk, long nowNanos, Actions actions);
 
+    /**
+     * A new publisher continues the stream after its predecessor's connection dropped: what it recorded
+     * meanwhile follows at once. Nothing to do for a view whose viewers need not know.
+     */
+    void continued(long nowNanos, Actions actions) {
+    }
+
     /** The stream ended: every viewer gets {@code ended} and waits for the next stream. */
     void ended(Message ended, long nowNanos, Actions actions) {
         for (int i = 0; i < count; i++) {

@@ -14,6 +14,7 @@ import jakarta.websocket.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,8 @@ public final class PublishEndpoint extends Endpoint {
 
     /** The query parameter a reconnecting publisher shows its resume token in ({@code ?resume=...}). */
     static final String RESUME_PARAMETER = "resume";
+    /** With {@code continue=1}, a resuming publisher carries on the same byte stream (README, protocol). */
+    static final String CONTINUE_PARAMETER = "continue";
 
     private final RelayHub hub;
     private final JakartaRelayConfig config;
@@ -64,8 +67,9 @@ public final class PublishEndpoint extends Endpoint {
             return;
         }
         try {
+            Map<String, List<String>> params = session.getRequestParameterMap();
             publisher = hub.openPublisher(channel, mime, (code, reason) -> SessionSink.closeSession(session, code,
-                    reason), first(session.getRequestParameterMap().get(RESUME_PARAMETER)));
+                    reason), first(params.get(RESUME_PARAMETER)), "1".equals(first(params.get(CONTINUE_PARAMETER))));
         } catch (RelayRefusal r) {
             LOG.info("publisher refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());
@@ -147,7 +151,13 @@ public final class PublishEndpoint extends Endpoint {
         admittedAs = null;
         Publisher p = publisher;
         publisher = null;
-        if (p != null) {
+        if (p == null) {
+            return;
+        }
+        if (closeReason.getCloseCode().getCode() == CloseReason.CloseCodes.CLOSED_ABNORMALLY.getCode()) {
+            // No close frame: the network dropped. The stream waits for its publisher to come back and continue.
+            p.connectionLost();
+        } else {
             p.close();
         }
     }

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code publishPath?mime=...}: each binary message (in one frame or several) is a chunk of container bytes
+ * {@code publishPath?mime=...[&resume=TOKEN[&continue=1]]}: each binary message (in one frame or several) is a chunk of container bytes
  * for the hub, as on relay-jakarta's {@code PublishEndpoint}.
  */
 final class PublisherConnection extends Connection {
@@ -44,7 +44,8 @@ final class PublisherConnection extends Connection {
             return;
         }
         try {
-            publisher = relay.hub().openPublisher(channelName, param("mime"), this, param("resume"));
+            publisher = relay.hub().openPublisher(channelName, param("mime"), this, param("resume"),
+                    "1".equals(param("continue")));
         } catch (RelayRefusal r) {
             LOG.info("publisher refused on {}: {}", channelName, r.getMessage());
             closeWith(r.closeCode(), r.getMessage());
@@ -114,8 +115,14 @@ final class PublisherConnection extends Connection {
         partial = null;
         Publisher p = publisher;
         publisher = null;
-        if (p != null) {
-            p.close();
+        if (p == null) {
+            return;
+        }
+        if (closing) {
+            p.close(); // a close frame went one way or the other: a deliberate end
+        } else {
+            // No close frame: the network dropped. The stream waits for its publisher to come back and continue.
+            p.connectionLost();
         }
     }
 
