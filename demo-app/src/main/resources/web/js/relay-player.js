@@ -114,6 +114,14 @@ class MseEngine {
 
   onEnded() {}
 
+  // The broadcaster's connection dropped and it continued the same stream: what it recorded meanwhile follows
+  // at once. The silence before it is no arrival pattern to keep latency for (unlike MP4's once-per-GOP
+  // arrivals), and once the backlog is in, jump to the live edge rather than play it off at 10 % faster.
+  onContinued() {
+    this.lastArrival = null;
+    this.jumpUntil = performance.now() + 3000; // the backlog may take a while to arrive and append on a busy machine
+  }
+
   setMuted(muted) {
     this.video.muted = muted;
     if (!muted) this.video.play().catch(() => {});
@@ -253,7 +261,7 @@ class MseEngine {
     const waiting = this.managed && !this.playing && this.inBuffered(v.currentTime)
       && performance.now() - this.startedAt - (this.startup.buffered ?? Infinity) < 1500;
     const near = this.managed && !this.playing && (seekTo - v.currentTime < 0.08 || waiting);
-    const far = this.returned ? 0.25 : 1.5;
+    const far = this.returned || performance.now() < (this.jumpUntil || 0) ? 0.25 : 1.5;
     this.returned = false;
     if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime && !near) {
       this.mark('seek');
@@ -499,6 +507,11 @@ export class RelayPlayer {
       case 'skip':
         this.skips++;
         if (this.engine) this.engine.onSkip();
+        break;
+      case 'continued':
+        // The same stream after the broadcaster's drop (README, Protocol): the frame view also flags it in
+        // the frames (a discontinuity); MSE needs telling.
+        if (this.engine && this.engine.onContinued) this.engine.onContinued();
         break;
       case 'ended':
         if (this.engine) this.engine.onEnded();

@@ -190,76 +190,147 @@ class DemoPagesBrowserTest {
         assertThat(server.hub().stats().channel("cutviewer").viewerCount()).isEqualTo(1);
     }
 
+    private Map<?, ?> broadcasterStats() {
+        return (Map<?, ?>) broadcaster.executeScript("return window.wsvideoBroadcaster.stats();");
+    }
+
+    private static long longOf(Map<?, ?> m, String key) {
+        Object v = m.get(key);
+        return v == null ? -1 : ((Number) v).longValue();
+    }
+
     @Test
-    void aBroadcasterWhoseConnectionIsCutReconnectsAndViewersFollow() throws Exception {
+    void aBroadcasterWhoseConnectionIsCutContinuesItsStreamAndViewersFollow() throws Exception {
         startBroadcastFromHomePage(broadcaster, viaProxy(""), "cutcaster");
         viewer.get(direct("/watch?channel=cutcaster"));
         assertPlaying(viewer, Duration.ofSeconds(15));
+        await("the broadcaster holds a resume token", Duration.ofSeconds(10),
+                () -> Boolean.TRUE.equals(broadcasterStats().get("resumable")));
 
+        // Both sides reset: the relay notices at once and holds the stream for the broadcaster to continue.
         proxy.cutAll();
-        await("the broadcaster reconnected", Duration.ofSeconds(20), () -> ((Number) broadcaster.executeScript(
-                "return window.wsvideoBroadcaster.stats().connections;")).intValue() >= 2);
-        await("the viewer got the new stream", Duration.ofSeconds(15), () -> num(playerStats(viewer), "streams") >= 2);
+        await("the broadcaster continued its stream", Duration.ofSeconds(20),
+                () -> longOf(broadcasterStats(), "continued") >= 1);
         assertPlaying(viewer, Duration.ofSeconds(10));
-        assertThat(server.hub().stats().channel("cutcaster").streams()).isEqualTo(2);
+        assertThat(longOf(broadcasterStats(), "connections")).isGreaterThanOrEqualTo(2);
+        assertThat(server.hub().stats().channel("cutcaster").streams()).as("one stream throughout").isEqualTo(1);
+        assertThat(num(playerStats(viewer), "streams")).as("the viewer's player was not rebuilt").isEqualTo(1);
     }
 
     /**
-     * Counts the frames the viewer's video element presents and keeps the longest time between two of them,
-     * in the page's own clock: the gap a person watching would see.
+     * Counts the frames the viewer's page presents and notes every time between two of them over 60 ms (a frame
+     * interval is 33 ms), as epoch ms on the machine's clock (which the test shares): the freezes a person watching
+     * would see. MSE: the video element's requestVideoFrameCallback (a new MediaSource may drop pending callbacks: a
+     * new chain then; an old chain that still runs stops at its next frame). WebCodecs: the engine's hook for each
+     * frame drawn on its canvas.
      */
-    private static final String GAP_PROBE = "const v = document.querySelector('video');"
-            + "const g = window.wsvideoGap = {last: 0, max: 0, frames: 0, chain: 0};"
-            // A new source (the player's next MediaSource) may drop pending callbacks: start a new chain then;
-            // an old chain that still runs stops at its next frame.
-            + "const arm = () => { const id = ++g.chain;"
-            + "  const tick = (now) => { if (id !== g.chain) return;"
-            + "    if (g.last) g.max = Math.max(g.max, now - g.last); g.last = now; g.frames++;"
-            + "    v.requestVideoFrameCallback(tick); };"
-            + "  v.requestVideoFrameCallback(tick); };"
-            + "v.addEventListener('emptied', arm); v.addEventListener('loadedmetadata', arm); arm();";
+    private static final String GAP_PROBE = "const p = window.wsvideoPlayer;"
+            + "const g = window.wsvideoGap = {last: 0, frames: 0, chain: 0, gaps: []};"
+            + "const tick = (now) => { if (g.last && now - g.last > 60 && g.gaps.length < 10000)"
+            + "  g.gaps.push([performance.timeOrigin + g.last, performance.timeOrigin + now]);"
+            + "  g.last = now; g.frames++; };"
+            + "if (p.mode === 'webcodecs') {"
+            + "  const h = p.engine.hooks; const prev = h.onFramePresented;"
+            + "  h.onFramePresented = (c, w, at, arrived) => { tick(at); if (prev) prev(c, w, at, arrived); };"
+            + "} else {"
+            + "  const v = document.querySelector('video');"
+            + "  const arm = () => { const id = ++g.chain;"
+            + "    const f = (now) => { if (id !== g.chain) return; tick(now); v.requestVideoFrameCallback(f); };"
+            + "    v.requestVideoFrameCallback(f); };"
+            + "  v.addEventListener('emptied', arm); v.addEventListener('loadedmetadata', arm); arm();"
+            + "}";
+
+    /** The probe's freezes as [start, end] epoch ms. */
+    @SuppressWarnings("unchecked")
+    private List<double[]> freezes() {
+        List<double[]> out = new ArrayList<>();
+        for (Object o : (List<Object>) viewer.executeScript("return window.wsvideoGap.gaps;")) {
+            List<Number> pair = (List<Number>) o;
+            out.add(new double[] {pair.get(0).doubleValue(), pair.get(1).doubleValue()});
+        }
+        return out;
+    }
+
+    /**
+     * How much longer than the outage the viewer's freeze may be: its page decodes the backlog the broadcaster
+     * sends on its return before it shows the newest frame, on a busy machine. Measured: docs/reliability.md.
+     */
+    private static final long GAP_MARGIN_MILLIS = 1000;
+    /** How long the broadcaster's network stays down after the cut: its reconnects are reset meanwhile. */
+    private static final long DOWN_MILLIS = 700;
 
     @Test
-    void aBroadcasterWhoseNetworkDropsTakesItsChannelBackWithItsResumeTokenAndViewersSeeAShortGap()
+    void aBroadcasterWhoseNetworkDropsContinuesItsStreamAndAWebCodecsViewerSeesAGapNoLongerThanTheOutage()
             throws Exception {
-        startBroadcastFromHomePage(broadcaster, viaProxy(""), "resume");
-        viewer.get(direct("/watch?channel=resume&mode=mse"));
+        networkDropContinuesTheStream("webcodecs");
+    }
+
+    @Test
+    void aBroadcasterWhoseNetworkDropsContinuesItsStreamAndAnMseViewerSeesAGapNoLongerThanTheOutage()
+            throws Exception {
+        networkDropContinuesTheStream("mse");
+    }
+
+    private void networkDropContinuesTheStream(String mode) throws Exception {
+        String channel = "resume-" + mode;
+        startBroadcastFromHomePage(broadcaster, viaProxy(""), channel);
+        viewer.get(direct("/watch?channel=" + channel + "&mode=" + mode));
         // Frame counts, not assertPlaying's seconds-per-3-s: the gap is the figure here, and this machine may be busy.
         await("the viewer shows video", Duration.ofSeconds(20), () -> num(playerStats(viewer), "videoWidth") > 0);
-        await("the broadcaster holds a resume token", Duration.ofSeconds(10), () -> (Boolean) broadcaster
-                .executeScript("return window.wsvideoBroadcaster.stats().resumable;"));
+        assertThat(playerStats(viewer).get("mode")).isEqualTo(mode);
+        await("the broadcaster holds a resume token", Duration.ofSeconds(10),
+                () -> Boolean.TRUE.equals(broadcasterStats().get("resumable")));
         viewer.executeScript(GAP_PROBE);
         await("the probe sees frames", Duration.ofSeconds(20), () -> ((Number) viewer.executeScript(
                 "return window.wsvideoGap.frames;")).intValue() > 10);
-        viewer.executeScript("window.wsvideoGap.max = 0;");
         long refusedBefore = server.hub().counters().publishersRefused();
 
-        // The broadcaster's network dies; the relay's side of its connection stays open and silent, so the
-        // relay still thinks it connected (it would notice only at publisherIdleTimeoutMillis, 30 s).
-        long framesBefore = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
-        long cut = System.nanoTime();
+        // The broadcaster's network dies for a moment; the relay's side of its connection stays open and silent,
+        // so the relay still thinks it connected (it would notice only at publisherIdleTimeoutMillis, 30 s). The
+        // page keeps recording, reconnects (reset while the network is down, then with its backoff) with its
+        // token, and continues the stream from the offset the relay reports.
+        long cutAt = System.currentTimeMillis();
+        proxy.refuseNewConnectionsFor(DOWN_MILLIS);
         proxy.cutClientsOnly();
-        await("the broadcaster is accepted again", Duration.ofSeconds(20), () -> {
-            Map<?, ?> s = (Map<?, ?>) broadcaster.executeScript("return window.wsvideoBroadcaster.stats();");
-            return ((Number) s.get("connections")).intValue() >= 2 && Boolean.TRUE.equals(s.get("connected"))
-                    && server.hub().stats().channel("resume").streams() >= 2;
-        });
-        long outageMillis = (System.nanoTime() - cut) / 1_000_000;
-        await("the viewer got the new stream", Duration.ofSeconds(15), () -> num(playerStats(viewer), "streams") >= 2);
-        // The old stream's picture still counts as playing: wait for the new one's frames before checking.
-        long framesAtNew = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
-        await("the new stream plays on", Duration.ofSeconds(20), () -> ((Number) viewer.executeScript(
-                "return window.wsvideoGap.frames;")).longValue() > framesAtNew + 45);
-        double gapMillis = ((Number) viewer.executeScript("return window.wsvideoGap.max;")).doubleValue();
-        long framesAfter = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
-        assertThat(framesAfter - framesBefore).as("frames the probe saw since the cut").isGreaterThan(30);
-        System.out.printf("publisher resume (%s): broadcaster out for %d ms (cut to accepted again), longest gap "
-                + "between two frames on the viewer %.0f ms%n", engine(), outageMillis, gapMillis);
+        await("the relay continues the broadcaster's stream", Duration.ofSeconds(20),
+                () -> longOf(broadcasterStats(), "continued") >= 1);
+        Map<?, ?> b = broadcasterStats();
+        // Both browsers and this test read one machine's clock: from the cut to the relay's accepting the
+        // continuation, when the backlog goes out.
+        long continuedAt = longOf(b, "lastContinuedAt");
+        long outageMillis = continuedAt - cutAt;
+        long framesAtResume = ((Number) viewer.executeScript("return window.wsvideoGap.frames;")).longValue();
+        await("the stream plays on", Duration.ofSeconds(20), () -> ((Number) viewer.executeScript(
+                "return window.wsvideoGap.frames;")).longValue() > framesAtResume + 45);
+        // The outage's freeze: the longest that overlaps the time from the cut to a second after the resume (a
+        // freeze later than that is this busy machine's, not the outage's; it is reported, not counted).
+        double gapMillis = 0;
+        double longestAnywhere = 0;
+        for (double[] f : freezes()) {
+            longestAnywhere = Math.max(longestAnywhere, f[1] - f[0]);
+            if (f[1] > cutAt && f[0] < continuedAt + 1000) {
+                gapMillis = Math.max(gapMillis, f[1] - f[0]);
+            }
+        }
+        double behindAfter = num(playerStats(viewer), "behindLive");
+        // Back at the live edge: the backlog must not leave the picture behind for long.
+        await("the viewer back near live", Duration.ofSeconds(15),
+                () -> num(playerStats(viewer), "behindLive") < 1.0);
+        long liveAgainMillis = System.currentTimeMillis() - continuedAt;
+        Map<String, Object> stats = playerStats(viewer);
+        System.out.printf("publisher resume, same stream (%s, %s viewer): broadcaster out %d ms (cut to the relay "
+                        + "continuing; the page's drop to accepted %d ms), the viewer's freeze %.0f ms (longest "
+                        + "anywhere in the run %.0f ms), %.2f s behind live 45 frames after the resume, under 1 s (checked from then on) "
+                        + "%d ms after the resume%n", engine(), mode, outageMillis, longOf(b, "lastOutageMs"),
+                gapMillis, longestAnywhere, behindAfter, liveAgainMillis);
         assertThat(server.hub().counters().publishersRefused() - refusedBefore)
                 .as("'channel busy' answers: the token took the channel over").isZero();
-        assertThat(num(playerStats(viewer), "connections")).as("the viewer page did not reconnect").isEqualTo(1);
-        // Generous: a busy 2-core CI machine decodes late, but not seconds late.
-        assertThat(gapMillis).as("the viewer's gap, ms").isLessThan(outageMillis + 3000.0);
+        assertThat(num(stats, "connections")).as("the viewer page did not reconnect").isEqualTo(1);
+        assertThat(num(stats, "streams")).as("no new stream: the viewer's player was not rebuilt").isEqualTo(1);
+        assertThat(server.hub().stats().channel(channel).streams()).as("one stream throughout").isEqualTo(1);
+        assertThat(outageMillis).as("outage, ms").isGreaterThanOrEqualTo(DOWN_MILLIS);
+        assertThat(gapMillis).as("the viewer's freeze, ms, against an outage of %d ms", outageMillis)
+                .isLessThanOrEqualTo((double) outageMillis + GAP_MARGIN_MILLIS);
     }
 
     @Test

@@ -23,6 +23,8 @@ final class TcpProxy implements AutoCloseable {
     private final List<Socket> held = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile boolean downstreamPaused;
+    /** Until this System.nanoTime(), new connections are reset at once (see {@link #refuseNewConnectionsFor}). */
+    private volatile long refuseUntil = System.nanoTime();
 
     TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -41,6 +43,11 @@ final class TcpProxy implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = server.accept();
+                if (System.nanoTime() - refuseUntil < 0) {
+                    client.setSoLinger(true, 0); // the network is still down: reset
+                    closeQuietly(client);
+                    continue;
+                }
                 Socket upstream = new Socket();
                 // A small window, so that when the proxy stops reading, the server feels it at once.
                 upstream.setReceiveBufferSize(16 * 1024);
@@ -93,6 +100,11 @@ final class TcpProxy implements AutoCloseable {
      */
     void pauseDownstream(boolean paused) {
         downstreamPaused = paused;
+    }
+
+    /** The network stays down for a while: connections made within {@code millis} from now are reset at once. */
+    void refuseNewConnectionsFor(long millis) {
+        refuseUntil = System.nanoTime() + millis * 1_000_000L;
     }
 
     /** Drops every connection made so far, abruptly. New connections still work. */

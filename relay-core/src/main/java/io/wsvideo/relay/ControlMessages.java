@@ -6,8 +6,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The JSON control messages (the protocol in README.md): viewers get stream, waiting, ended, skip; publishers
- * get accepted.
+ * The JSON control messages (the protocol in README.md): viewers get stream, waiting, ended, skip, continued;
+ * publishers get accepted.
  */
 final class ControlMessages {
 
@@ -38,6 +38,14 @@ final class ControlMessages {
     /** The stream ended; the viewer stays connected for the next one. */
     static Message ended(String reason, long nowNanos) {
         return Message.control("{\"type\":\"ended\",\"reason\":" + Json.quote(reason) + "}", nowNanos);
+    }
+
+    /**
+     * The publisher's connection dropped and it continued the same stream: what it recorded meanwhile follows
+     * at once (same stream: keep the decoder; go to the live edge after it).
+     */
+    static Message continued(long nowNanos) {
+        return Message.control("{\"type\":\"continued\"}", nowNanos);
     }
 
     /** The viewer fell behind: media resumes at a keyframe after this, {@code droppedBytes} never sent. */

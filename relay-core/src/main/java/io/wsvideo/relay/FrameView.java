@@ -178,6 +178,7 @@ final class FrameView extends View {
 
     @Override
     void continued(long now, Actions actions) {
+        super.continued(now, actions);
         flagNext = true;
     }
 

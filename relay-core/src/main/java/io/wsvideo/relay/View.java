@@ -39,9 +39,20 @@ abstract class View {
 
     /**
      * A new publisher continues the stream after its predecessor's connection dropped: what it recorded
-     * meanwhile follows at once. Nothing to do for a view whose viewers need not know.
+     * meanwhile follows at once. Viewers that were told of the stream get {@code continued}, so that a player
+     * goes to the live edge after the backlog rather than keeping the outage as latency.
      */
     void continued(long nowNanos, Actions actions) {
+        Message continued = null;
+        for (int i = 0; i < count; i++) {
+            ViewerCursor v = viewers[i];
+            if (v.state != ViewerCursor.State.WAITING_FOR_STREAM) {
+                if (continued == null) {
+                    continued = ControlMessages.continued(nowNanos);
+                }
+                offer(v, continued, nowNanos, actions);
+            }
+        }
     }
 
     /** The stream ended: every viewer gets {@code ended} and waits for the next stream. */

@@ -105,6 +105,7 @@ class PublisherContinueTest {
             List<String> texts = viewer.texts();
             assertThat(count(texts, "stream")).isEqualTo(1);
             assertThat(count(texts, "ended")).isZero();
+            assertThat(count(texts, "continued")).as("told the backlog follows").isEqualTo(1);
             assertSameBytes(viewer.bytesOfLastStream(), all);
             assertThat(offsets.get(0)).isEqualTo(bytesOf(firstHalf));
             assertThat(hub.stats().channel("room").streams()).isEqualTo(1);
@@ -170,6 +171,7 @@ class PublisherContinueTest {
                 StreamChecker.Summary s = checked(v);
                 assertThat(s.streams()).isEqualTo(1);
                 assertThat(s.ended()).isZero();
+                assertThat(s.continued()).isEqualTo(v == after ? 0 : 1);
             }
             // The late joiners start at a keyframe and end with the stream's end.
             byte[] late = after.bytesOfLastStream();
@@ -278,7 +280,7 @@ class PublisherContinueTest {
     }
 
     @Test
-    void frameViewersGetNoNewStreamAndTheFirstFrameAfterTheResumeIsFlaggedADiscontinuity() throws Exception {
+    void frameViewersGetContinuedNoNewStreamAndTheFirstFrameAfterTheResumeIsFlaggedADiscontinuity() throws Exception {
         try (RelayHub hub = hub()) {
             RecordingSink frames = new RecordingSink(true);
             hub.openViewer("room", frames, ViewFormat.FRAMES);
@@ -293,7 +295,8 @@ class PublisherContinueTest {
             List<RecordingSink.Received> got = frames.received();
             assertThat(got.stream().filter(r -> r.isText() && r.text().contains("\"type\":\"stream\"")).count())
                     .isEqualTo(1);
-            List<RecordingSink.Received> after = got.subList(before, got.size());
+            assertThat(got.get(before).text()).isEqualTo("{\"type\":\"continued\"}");
+            List<RecordingSink.Received> after = got.subList(before + 1, got.size());
             assertThat(after).noneMatch(RecordingSink.Received::isText);
             assertThat(after).isNotEmpty();
             assertThat(after.get(0).bytes()[1] & FrameView.DISCONTINUITY).as("first frame after the resume")

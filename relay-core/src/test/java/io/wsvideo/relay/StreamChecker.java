@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * Checks what one viewer receives against what was published: after every {@code stream} message comes the
  * stream's init segment, then media that is a contiguous run of the stream's bytes starting at one of its
  * random access points; a {@code skip} notice starts a new such run (further on), {@code ended} ends the
- * stream. Anything else (media before a stream, a gap, a repeat, a run starting mid-segment, an unknown
+ * stream, {@code continued} (a publisher took the stream over after a drop) changes nothing. Anything else (media before a stream, a gap, a repeat, a run starting mid-segment, an unknown
  * message) is an error. Holds for any prefix of a viewer's messages, so it works for viewers that left early,
  * and it is incremental: a sink can feed it message by message and keep no bytes. Public for the other
  * modules' tests (relay-core's test-jar).
@@ -42,7 +42,7 @@ public final class StreamChecker {
     }
 
     /** What a viewer saw, for assertions beyond validity. */
-    public record Summary(int streams, int ended, int skips, long mediaBytes, long lastStreamId) {
+    public record Summary(int streams, int ended, int skips, long mediaBytes, long lastStreamId, int continued) {
     }
 
     private enum State {
@@ -60,6 +60,7 @@ public final class StreamChecker {
     private int streams;
     private int ended;
     private int skips;
+    private int continuedCount;
     private long media;
     private long lastId = -1;
 
@@ -82,7 +83,7 @@ public final class StreamChecker {
     }
 
     public Summary summary() {
-        return new Summary(streams, ended, skips, media, lastId);
+        return new Summary(streams, ended, skips, media, lastId, continuedCount);
     }
 
     public void onText(String t) {
@@ -113,6 +114,11 @@ public final class StreamChecker {
             }
             state = State.EXPECT_RUN_START;
             skips++;
+        } else if (t.contains("\"type\":\"continued\"")) {
+            if (state == State.NO_STREAM) {
+                throw fail("continued outside a stream");
+            }
+            continuedCount++;
         } else if (t.contains("\"type\":\"waiting\"")) {
             if (state != State.NO_STREAM) {
                 throw fail("waiting in state " + state);
