@@ -18,10 +18,10 @@ class WebKitViewerMatrixTest extends ViewerMatrix {
     }
 
     /**
-     * Measured 0.7-1.5 s to moving video in most runs, but Chromium's VP8 took 3.4-3.5 s in two of four (its
-     * MediaSource opened 0.7-1.1 s after the page loaded, then gaps between its first frames, dropped by a busy
-     * broadcaster, stalled WebKit, which does not play over gaps); the issue's 2 s is in the printed figures
-     * and docs/browsers.md.
+     * Measured 0.49-1.91 s to moving video in 14 of 16 late joins (four runs at load 5-17 from other jobs), 3.4 s
+     * twice: Chromium's VP8 at load 14 (its MediaSource opened 1.1 s after the page loaded, then gaps between
+     * its first frames, dropped by a busy broadcaster, stalled WebKit) and WebKit's recording at load 17. The
+     * issue's 2 s is in the printed figures and docs/browsers.md.
      */
     static final long WEBKIT_LATE_JOIN_BOUND_MS = 5000;
 
