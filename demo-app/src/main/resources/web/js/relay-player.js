@@ -468,15 +468,16 @@ export class RelayPlayer {
    * A new connection: now, or once a second has passed since the last one (so a stream that breaks every
    * decoder cannot spin; a failure within that second is not dropped, or the page would stay frozen).
    */
-  restart() {
+  restart(why) {
     const now = performance.now();
     if (this.closed || this.restartTimer) return;
     const wait = this.restartedAt == null ? 0 : this.restartedAt + 1000 - now;
     if (wait > 0) {
-      this.restartTimer = setTimeout(() => { this.restartTimer = null; this.restart(); }, wait);
+      this.restartTimer = setTimeout(() => { this.restartTimer = null; this.restart(why); }, wait);
       return;
     }
     this.restartedAt = now;
+    this.restartReasons = [...(this.restartReasons || []), why || null].slice(-5); // for the stats
     this.restarts = (this.restarts || 0) + 1;
     const ws = this.ws;
     this.ws = null;
@@ -583,7 +584,7 @@ export class RelayPlayer {
       canvas.hidden = false;
       this.video.hidden = true;
     } else if (mode === 'mse') {
-      this.engine = new MseEngine(this.video, { onStatus: this.onStatus, onBroken: () => this.restart() }, this.opts);
+      this.engine = new MseEngine(this.video, { onStatus: this.onStatus, onBroken: (why) => this.restart(why) }, this.opts);
       if (this.opts.canvas) this.opts.canvas.hidden = true;
       this.video.hidden = false;
     }
@@ -640,6 +641,7 @@ export class RelayPlayer {
       skips: this.skips,
       connections: this.connections,
       restarts: this.restarts || 0,
+      restartReasons: this.restartReasons || [],
       ...engine,
     };
   }

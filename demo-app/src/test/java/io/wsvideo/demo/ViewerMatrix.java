@@ -459,9 +459,11 @@ abstract class ViewerMatrix {
                 });
         long ms = msUntilMovingVideo(viewer, "mse", Duration.ofSeconds(10));
         Map<String, Object> s = viewer.playerStats();
-        System.out.printf("matrix %s <- %s (mse): moving again %d ms after a decoder error (restarts %s)%n",
-                viewerEngine.label(), source, ms, s.get("restarts"));
-        assertThat(num(s, "restarts")).as("one restart for one error").isEqualTo(restarts + 1);
+        System.out.printf("matrix %s <- %s (mse): moving again %d ms after a decoder error (restarts %s: %s; "
+                + "startup %s)%n", viewerEngine.label(), source, ms, s.get("restarts"), s.get("restartReasons"),
+                s.get("startup"));
+        assertThat(num(s, "restarts")).as("one restart for one error: %s", s.get("restartReasons"))
+                .isEqualTo(restarts + 1);
         assertThat(viewer.js("return window.wsvideoMarker;")).isEqualTo("same page");
     }
 }
