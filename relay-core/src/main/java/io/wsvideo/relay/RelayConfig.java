@@ -108,7 +108,9 @@ public final class RelayConfig {
 
     /**
      * How long, in ms after a publisher's connection ended, its resume token still takes its channel back
-     * (before that end, while the relay still thinks it connected, it does too); 0: no resume tokens.
+     * (before that end, while the relay still thinks it connected, it does too), and how long the stream of a
+     * publisher whose connection was lost ({@link Publisher#connectionLost()}) is held for it to continue;
+     * 0: no resume tokens.
      */
     public long publisherResumeMillis() {
         return publisherResumeMillis;
