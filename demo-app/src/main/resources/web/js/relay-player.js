@@ -119,7 +119,8 @@ class MseEngine {
   // arrivals), and once the backlog is in, jump to the live edge rather than play it off at 10 % faster.
   onContinued() {
     this.lastArrival = null;
-    this.jumpUntil = performance.now() + 3000; // the backlog may take a while to arrive and append on a busy machine
+    // For a while: the backlog may take seconds to arrive and append on a busy machine.
+    this.jumpUntil = performance.now() + 10_000;
   }
 
   setMuted(muted) {
@@ -265,6 +266,7 @@ class MseEngine {
     this.returned = false;
     if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime && !near) {
       this.mark('seek');
+      this.seeks = (this.seeks || 0) + 1;
       if (!this.startup.seekFrom) this.startup.seekFrom = { at: v.currentTime, to: seekTo, ranges: this.ranges() };
       v.currentTime = seekTo;
     } else if (this.managed) {
@@ -340,6 +342,7 @@ class MseEngine {
       managedMediaSource: !!this.managed,
       playbackRate: v.playbackRate,
       stalls: this.stalls,
+      seeks: this.seeks || 0, // to the live edge (or into the buffered range)
       targetLatency: this.effectiveTarget(),
       startup: this.startup,
       mediaErrors: this.mediaErrors,
