@@ -1,12 +1,12 @@
 // Prints per-fixture stats (chunk sizes, chunk spacing, Cluster/keyframe spacing for WebM/Matroska,
 // box layout per chunk for MP4) for the fixtures written by record.mjs.
-//   node analyze.mjs [NAME...]
+//   node analyze.mjs [NAME...]            (FIXTURES_DIR=... to read recordings kept elsewhere)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const DIR = path.resolve(HERE, '../../relay-core/src/test/resources/fixtures');
+const DIR = process.env.FIXTURES_DIR || path.resolve(HERE, '../../relay-core/src/test/resources/fixtures');
 const names = process.argv.slice(2).length ? process.argv.slice(2)
   : fs.readdirSync(DIR).filter(f => f.endsWith('.chunks')).map(f => f.slice(0, -7)).sort();
 

@@ -1,7 +1,7 @@
-// Records real MediaRecorder output from the system Chromium (headless, fake camera/microphone)
-// into relay-core/src/test/resources/fixtures/. Never downloads a browser.
+// Records real MediaRecorder output from the system Chromium or Firefox ESR (headless, fake
+// camera/microphone) into relay-core/src/test/resources/fixtures/. Never downloads a browser.
 //
-//   cd tools/record-fixtures && npm ci && node record.mjs [NAME...]
+//   cd tools/record-fixtures && npm ci && node record.mjs [--engine chromium|firefox] [NAME...]
 //
 // For each fixture NAME it writes NAME.bin (every dataavailable Blob concatenated, as recorded)
 // and NAME.chunks ("# mime=<recorder.mimeType>" then "<sizeBytes> <elapsedMillis>" per Blob).
@@ -11,10 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.resolve(HERE, '../../relay-core/src/test/resources/fixtures');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 
 const COMMON = { videoBitsPerSecond: 250000, audioBitsPerSecond: 32000, videoKeyFrameIntervalDuration: 1000 };
 const FIXTURES = [
@@ -29,6 +31,13 @@ const FIXTURES = [
   { name: 'mkv-h264-opus', mime: ['video/x-matroska;codecs=avc1,opus', 'video/webm;codecs=h264,opus'],
     video: true, audio: true, ms: 4000 },
   { name: 'mp4-h264-opus', mime: 'video/mp4;codecs=avc1,opus', video: true, audio: true, ms: 4000 },
+];
+// Firefox ignores videoKeyFrameIntervalDuration: its key frames come about every 7.5 s (fixtures/README.md), so
+// the recording is long enough for three of them, at a lower video bitrate to stay small.
+const FIREFOX_FIXTURES = [
+  { name: 'firefox-webm-vp8-opus', mime: 'video/webm;codecs=vp8,opus', video: true, audio: true, ms: 21000,
+    options: { videoBitsPerSecond: 100000 } },
+  { name: 'firefox-webm-opus-audio', mime: 'audio/webm;codecs=opus', video: false, audio: true, ms: 4000 },
 ];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>record</title>
@@ -71,26 +80,60 @@ const server = http.createServer((req, res) => {
 await new Promise(r => server.listen(0, '127.0.0.1', r));
 const url = `http://127.0.0.1:${server.address().port}/`;
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'record-fixtures-'));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: CHROMIUM,
-  headless: true,
-  ignoreDefaultArgs: ['--mute-audio'],
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu',
-    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    '--autoplay-policy=no-user-gesture-required',
-    '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync',
-  ],
-});
-const wanted = process.argv.slice(2);
+// One page on either engine: open(url) and evaluate(fn, arg), close().
+async function launchChromium() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'record-fixtures-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreDefaultArgs: ['--mute-audio'],
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    page, version: context.browser()?.version() ?? 'chromium',
+    close: async () => { await context.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); },
+  };
+}
+
+// Firefox ESR over WebDriver BiDi (puppeteer-core, same pinned version as demo-app's firefox-driver.mjs);
+// puppeteer makes and removes its own temporary profile.
+async function launchFirefox() {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    protocolTimeout: 120000,
+    extraPrefsFirefox: {
+      // A fake camera (moving colour pattern) and microphone (a tone), no permission prompt.
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+    },
+  });
+  const page = await browser.newPage();
+  return { page, version: await browser.version(), close: () => browser.close() };
+}
+
+const args = process.argv.slice(2);
+const engineAt = args.indexOf('--engine');
+const engine = engineAt >= 0 ? args.splice(engineAt, 2)[1] : 'chromium';
+if (engine !== 'chromium' && engine !== 'firefox') throw new Error('--engine chromium|firefox, not ' + engine);
+const browser = engine === 'firefox' ? await launchFirefox() : await launchChromium();
+console.log(`${engine}: ${browser.version}`);
+const fixtures = engine === 'firefox' ? FIREFOX_FIXTURES : FIXTURES;
+const wanted = args;
 let failed = false;
 try {
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = browser.page;
   await page.goto(url);
   fs.mkdirSync(OUT, { recursive: true });
-  for (const f of FIXTURES) {
+  for (const f of fixtures) {
     if (wanted.length && !wanted.includes(f.name)) continue;
     const r = await page.evaluate(o => record(o), { ...f, options: { ...COMMON, ...f.options } });
     if (r.refused) {
@@ -108,8 +151,7 @@ try {
   console.error(e);
   failed = true;
 } finally {
-  await context.close();
+  await browser.close();
   server.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
