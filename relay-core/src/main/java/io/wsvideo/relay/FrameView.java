@@ -11,7 +11,9 @@ import java.util.List;
 
 /**
  * The frames each published chunk completes, for WebCodecs players ({@code ?format=frames}): one binary
- * message per chunk, built once and shared by every frame viewer as the bytes view shares chunks. Each
+ * message per chunk, built once and shared by every frame viewer as the bytes view shares chunks. Built only
+ * when a frame viewer needs it: a channel nobody watches as frames keeps its late-join cache as the frames'
+ * positions in the shared chunks, not as copies (which cost a copy of every chunk). Each
  * frame in it is a 14-byte header (u8 index into the {@code stream} message's {@code tracks}, u8 flags: 1 key
  * frame, 2 discontinuity; i64 big-endian presentation time in microseconds; u32 big-endian payload length)
  * and the codec payload exactly as in the container. A frame goes out with the chunk that brings its last
@@ -70,25 +72,74 @@ final class FrameView extends View {
         super(channel);
     }
 
-    /** One chunk's frame message, where each frame starts in it, and where a viewer may start. */
+    /**
+     * The frames one chunk completed: their message, made when the first viewer needs it (until then the frames
+     * and the chunks that hold their bytes), and where a viewer may start.
+     */
     private static final class Built {
-        final Message message;
-        final int[] starts;
+        /** The frames and their track indexes; null once the message is made. */
+        private MediaFrame[] frames;
+        private int[] tracks;
+        /** The chunks the frames' bytes lie in (shared, never copied); null once the message is made. */
+        private List<Chunk> chunks;
+        /** The first frame is flagged as a discontinuity (a publisher continued the stream). */
+        private final boolean discontinuity;
+        /** When the chunk arrived: the message's age in viewer queues counts from then. */
+        private final long createdNanos;
+        /** The message's size in bytes, known before it is made (the cache's limit counts it). */
+        final int size;
         /**
          * Indexes of the first and last frames a viewer may start at (video key frames; without video, the first
          * frame), or -1: a viewer waiting for a start point takes the first, a late joiner the last.
          */
         final int firstStart;
         final int lastStart;
+        private Message message;
+        /** Where each frame starts in the message; set with it. */
+        private int[] starts;
         /** The messages for viewers starting at those, made when the first of them needs one. */
         Message fromFirst;
         Message fromLast;
 
-        Built(Message message, int[] starts, int firstStart, int lastStart) {
-            this.message = message;
-            this.starts = starts;
+        Built(MediaFrame[] frames, int[] tracks, List<Chunk> chunks, boolean discontinuity, long createdNanos,
+              int size, int firstStart, int lastStart) {
+            this.frames = frames;
+            this.tracks = tracks;
+            this.chunks = chunks;
+            this.discontinuity = discontinuity;
+            this.createdNanos = createdNanos;
+            this.size = size;
             this.firstStart = firstStart;
             this.lastStart = lastStart;
+        }
+
+        /** The frames as one message: each a header and the payload copied from the chunks. */
+        Message message() {
+            if (message != null) {
+                return message;
+            }
+            ByteBuffer out = ByteBuffer.allocate(size);
+            starts = new int[frames.length];
+            for (int i = 0; i < frames.length; i++) {
+                MediaFrame f = frames[i];
+                starts[i] = out.position();
+                out.put((byte) tracks[i]).put((byte) (f.keyFrame() ? KEY : 0)).putLong(f.timestampMicros())
+                        .putInt(f.length());
+                copy(chunks, out, f.offset(), f.length());
+            }
+            if (discontinuity) {
+                out.put(1, (byte) (out.get(1) | DISCONTINUITY));
+            }
+            message = Message.binary(Message.Kind.MEDIA, out.flip(), createdNanos);
+            frames = null;
+            tracks = null;
+            chunks = null;
+            return message;
+        }
+
+        int[] starts() {
+            message();
+            return starts;
         }
     }
 
@@ -107,7 +158,7 @@ final class FrameView extends View {
             Built first = cache.get(0);
             offer(v, startMessage(first, true, now), now, actions);
             for (int i = 1; i < cache.size(); i++) {
-                offer(v, cache.get(i).message, now, actions);
+                offer(v, cache.get(i).message(), now, actions);
             }
             v.state = State.LIVE;
         }
@@ -140,7 +191,7 @@ final class FrameView extends View {
             return;
         }
         hold(c);
-        Built b = completed.isEmpty() ? null : build(now);
+        Built b = completed.isEmpty() ? null : completedFrames(now);
         completed.clear();
         long from = s.framesFrom();
         while (!held.isEmpty() && held.peekFirst().end <= from) {
@@ -154,7 +205,7 @@ final class FrameView extends View {
             ViewerCursor v = get(i);
             if (v.state == State.LIVE) {
                 ViewerQueue q = v.queue;
-                switch (q.offerMedia(b.message, now)) {
+                switch (q.offerMedia(b.message(), now)) {
                     case QUEUED -> {
                     }
                     case QUEUED_KICK -> actions.kick(q);
@@ -289,9 +340,14 @@ final class FrameView extends View {
 
     /** Copies stream bytes {@code [offset, offset + length)} from the held chunks. */
     private void copy(ByteBuffer dst, long offset, int length) {
+        copy(held, dst, offset, length);
+    }
+
+    /** Copies stream bytes {@code [offset, offset + length)} from {@code chunks}, which are in stream order. */
+    private static void copy(Iterable<Chunk> chunks, ByteBuffer dst, long offset, int length) {
         long end = offset + length;
         int copied = 0;
-        for (Chunk c : held) {
+        for (Chunk c : chunks) {
             if (c.end <= offset) {
                 continue;
             }
@@ -309,33 +365,32 @@ final class FrameView extends View {
         }
     }
 
-    /** The message of the frames the chunk completed, built once for every frame viewer. */
-    private Built build(long now) {
-        int total = 0;
-        for (MediaFrame f : completed) {
-            total += HEADER_BYTES + f.length();
-        }
-        ByteBuffer out = ByteBuffer.allocate(total);
-        int[] starts = new int[completed.size()];
+    /** The frames the chunk completed, for every frame viewer; their message is made when one needs it. */
+    private Built completedFrames(long now) {
+        int n = completed.size();
+        int size = 0;
+        long firstByte = Long.MAX_VALUE;
         int firstStart = -1;
         int lastStart = -1;
-        for (int i = 0; i < completed.size(); i++) {
+        for (int i = 0; i < n; i++) {
             MediaFrame f = completed.get(i);
-            int track = completedTrack[i];
-            if (videoTrack < 0 ? i == 0 : track == videoTrack && f.keyFrame()) {
+            size += HEADER_BYTES + f.length();
+            firstByte = Math.min(firstByte, f.offset());
+            if (videoTrack < 0 ? i == 0 : completedTrack[i] == videoTrack && f.keyFrame()) {
                 firstStart = firstStart < 0 ? i : firstStart;
                 lastStart = i;
             }
-            starts[i] = out.position();
-            out.put((byte) track).put((byte) (f.keyFrame() ? KEY : 0)).putLong(f.timestampMicros())
-                    .putInt(f.length());
-            copy(out, f.offset(), f.length());
         }
-        if (flagNext) {
-            out.put(1, (byte) (out.get(1) | DISCONTINUITY));
-            flagNext = false;
+        List<Chunk> chunks = new ArrayList<>(held.size());
+        for (Chunk c : held) {
+            if (c.end > firstByte) {
+                chunks.add(c);
+            }
         }
-        return new Built(Message.binary(Message.Kind.MEDIA, out.flip(), now), starts, firstStart, lastStart);
+        Built b = new Built(completed.toArray(new MediaFrame[0]), Arrays.copyOf(completedTrack, n),
+                chunks, flagNext, now, size, firstStart, lastStart);
+        flagNext = false;
+        return b;
     }
 
     /**
@@ -348,24 +403,25 @@ final class FrameView extends View {
             return made;
         }
         int start = last ? b.lastStart : b.firstStart;
-        ByteBuffer all = b.message.bytes;
-        long from = all.getLong(b.starts[start] + 2);
-        int n = b.starts.length;
+        ByteBuffer all = b.message().bytes;
+        int[] starts = b.starts();
+        long from = all.getLong(starts[start] + 2);
+        int n = starts.length;
         boolean[] take = new boolean[n];
         int total = 0;
         for (int i = 0; i < n; i++) {
-            int at = b.starts[i];
+            int at = starts[i];
             take[i] = i >= start || tracks.get(all.get(at)).kind() == TrackInfo.Kind.AUDIO
                     && all.getLong(at + 2) >= from;
             if (take[i]) {
-                total += (i + 1 < n ? b.starts[i + 1] : all.limit()) - at;
+                total += (i + 1 < n ? starts[i + 1] : all.limit()) - at;
             }
         }
         ByteBuffer out = ByteBuffer.allocate(total);
         for (int i = 0; i < n; i++) {
             if (take[i]) {
                 ByteBuffer frame = all.duplicate();
-                frame.limit(i + 1 < n ? b.starts[i + 1] : all.limit()).position(b.starts[i]);
+                frame.limit(i + 1 < n ? starts[i + 1] : all.limit()).position(starts[i]);
                 out.put(frame);
             }
         }
@@ -392,7 +448,7 @@ final class FrameView extends View {
             return;
         }
         cache.add(b);
-        cacheBytes += b.message.size;
+        cacheBytes += b.size;
         RelayConfig config = channel.config();
         if (cacheBytes > config.lateJoinCacheBytes()
                 || now - cacheSinceNanos > config.lateJoinCacheMillis() * 1_000_000L) {
