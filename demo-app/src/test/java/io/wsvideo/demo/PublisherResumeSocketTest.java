@@ -12,8 +12,8 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,6 +65,31 @@ class PublisherResumeSocketTest {
         }
     }
 
+    /** A publisher connected, told its resume token, with the recording's first chunks sent. */
+    private record Publishing(RawWs connection, String token, long sent) {
+    }
+
+    /** Connects a publisher to channel "phone" and sends it the recording's first {@code chunks} chunks. */
+    private static Publishing publish(int port, Recording rec, int chunks) throws IOException {
+        RawWs p = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
+        String token = accepted(p);
+        long sent = 0;
+        for (ByteBuffer c : rec.chunks().subList(0, chunks)) {
+            sent += c.remaining();
+            p.sendBinary(c);
+        }
+        return new Publishing(p, token, sent);
+    }
+
+    /** Waits up to 10 s for {@code condition}. */
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what + " within 10 s").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
     /** Reads the viewer's messages until {@code streams} stream messages and {@code bytes} after the last. */
     private static byte[] readStream(RawWs viewer, int streams, int bytes) throws IOException {
         viewer.socket.setSoTimeout(15_000);
@@ -88,15 +113,12 @@ class PublisherResumeSocketTest {
     void theResumeTokenTakesTheChannelOverFromAConnectionTheRelayStillThinksAlive(RelayServer.Engine engine)
             throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        List<ByteBuffer> chunks = rec.chunks();
         try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
              RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
             int port = server.port();
-            RawWs old = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
-            String token = accepted(old);
-            for (ByteBuffer c : chunks.subList(0, chunks.size() / 2)) {
-                old.sendBinary(c);
-            }
+            Publishing first = publish(port, rec, rec.chunks().size() / 2);
+            RawWs old = first.connection();
+            String token = first.token();
             readStream(viewer, 1, 1);
             // The old connection now hears nothing more, and stays open: the relay cannot know it is gone.
             refusedAsBusy(port, rec.mime(), null);
@@ -178,37 +200,24 @@ class PublisherResumeSocketTest {
     void aPublisherWhoseConnectionWasResetContinuesTheSameStreamFromTheByteTheRelayReports(RelayServer.Engine engine)
             throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        List<ByteBuffer> chunks = rec.chunks();
         try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
              RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
             int port = server.port();
-            RawWs old = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
-            String token = accepted(old);
-            int half = chunks.size() / 2;
-            long sent = 0;
-            for (ByteBuffer c : chunks.subList(0, half)) {
-                sent += c.remaining();
-                old.sendBinary(c);
-            }
+            int half = rec.chunks().size() / 2;
+            Publishing first = publish(port, rec, half);
+            RawWs old = first.connection();
+            long sent = first.sent();
             // The reset throws away what the relay's kernel holds unread: let it take something first.
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (server.hub().stats().channel("phone").chunksIn() == 0) {
-                assertThat(System.nanoTime()).as("the relay took a chunk within 10 s").isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            await("the relay took a chunk", () -> server.hub().stats().channel("phone").chunksIn() > 0);
             // Cut in the middle of a message: its first fragment went out, the rest never will.
-            ByteBuffer next = chunks.get(half);
+            ByteBuffer next = rec.chunks().get(half);
             byte[] part = new byte[next.remaining() / 2];
             next.duplicate().get(part);
             old.frame(false, RawWs.BINARY, part, 0, part.length, true);
             old.abort();
-            deadline = System.nanoTime() + 10_000_000_000L;
-            while (server.hub().stats().channel("phone").live()) {
-                assertThat(System.nanoTime()).as("the relay noticed the reset within 10 s").isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            await("the relay noticed the reset", () -> !server.hub().stats().channel("phone").live());
 
-            try (RawWs resumed = RawWs.open("127.0.0.1", port, continuePath(rec, token), Map.of())) {
+            try (RawWs resumed = RawWs.open("127.0.0.1", port, continuePath(rec, first.token()), Map.of())) {
                 long offset = offsetIn(acceptedText(resumed));
                 // Whatever of the sent chunks the reset let through, and none of the unfinished message.
                 assertThat(offset).isPositive().isLessThanOrEqualTo(sent);
@@ -225,21 +234,15 @@ class PublisherResumeSocketTest {
     void aPublisherContinuesTheSameStreamFromAConnectionTheRelayStillThinksAlive(RelayServer.Engine engine)
             throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        List<ByteBuffer> chunks = rec.chunks();
         try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
              RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
             int port = server.port();
-            RawWs old = RawWs.open("127.0.0.1", port, publishPath("phone", rec.mime(), null), Map.of());
-            String token = accepted(old);
-            long sent = 0;
-            for (ByteBuffer c : chunks.subList(0, chunks.size() * 2 / 3)) {
-                sent += c.remaining();
-                old.sendBinary(c);
-            }
+            Publishing first = publish(port, rec, rec.chunks().size() * 2 / 3);
+            RawWs old = first.connection();
             // The old connection stays open and silent; the last chunks may not even have been read yet.
-            try (RawWs resumed = RawWs.open("127.0.0.1", port, continuePath(rec, token), Map.of())) {
+            try (RawWs resumed = RawWs.open("127.0.0.1", port, continuePath(rec, first.token()), Map.of())) {
                 long offset = offsetIn(acceptedText(resumed));
-                assertThat(offset).isPositive().isLessThanOrEqualTo(sent);
+                assertThat(offset).isPositive().isLessThanOrEqualTo(first.sent());
                 old.socket.setSoTimeout(10_000);
                 RawWs.Message closed = old.awaitClose();
                 assertThat(closed.code()).isEqualTo(CloseCodes.POLICY_VIOLATION);
