@@ -6,8 +6,8 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The JSON control messages (the protocol in README.md): viewers get stream, waiting, ended, skip, continued;
- * publishers get accepted.
+ * The JSON control messages (the protocol in README.md): viewers get stream, waiting, ended, skip, continued
+ * (and key, if they asked); publishers get accepted.
  */
 final class ControlMessages {
 
@@ -46,6 +46,20 @@ final class ControlMessages {
      */
     static Message continued(long nowNanos) {
         return Message.control("{\"type\":\"continued\"}", nowNanos);
+    }
+
+    /**
+     * A video key frame (for byte viewers that asked, {@code ?keys=1}): its presentation time in seconds with
+     * millisecond precision, on the stream's own timeline, which is the one MediaSource uses for the same frame
+     * (WebM: Cluster timestamp plus block offset, times TimestampScale; MP4: PTS over the track's timescale),
+     * so a player can jump to a key frame instead of into the middle of a group of pictures.
+     */
+    static Message key(long timestampMicros, long nowNanos) {
+        long ms = Math.round(timestampMicros / 1000.0);
+        long abs = Math.abs(ms);
+        String frac = Long.toString(1000 + abs % 1000).substring(1);
+        return Message.mediaNote("{\"type\":\"key\",\"t\":" + (ms < 0 ? "-" : "") + abs / 1000 + "." + frac + "}",
+                nowNanos);
     }
 
     /** The viewer fell behind: media resumes at a keyframe after this, {@code droppedBytes} never sent. */

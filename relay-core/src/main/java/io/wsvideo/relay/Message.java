@@ -13,7 +13,10 @@ final class Message {
         CONTROL,
         /** The stream's init segment; never dropped, or the media after it would be undecodable. */
         INIT,
-        /** Container bytes after the init segment; dropped on overflow, resumed at a keyframe. */
+        /**
+         * Container bytes after the init segment, and the {@code key} messages about them; dropped on overflow,
+         * resumed at a keyframe.
+         */
         MEDIA
     }
 
@@ -38,6 +41,14 @@ final class Message {
 
     static Message control(String json, long nowNanos) {
         return new Message(Kind.CONTROL, json, null, json.length(), nowNanos);
+    }
+
+    /**
+     * A JSON message about the media queued just before it ({@code key}): dropped with that media when the viewer
+     * skips, so a viewer is never told of a key frame whose bytes it did not get.
+     */
+    static Message mediaNote(String json, long nowNanos) {
+        return new Message(Kind.MEDIA, json, null, json.length(), nowNanos);
     }
 
     static Message binary(Kind kind, ByteBuffer bytes, long createdNanos) {

@@ -217,6 +217,17 @@ public final class RelayHub implements AutoCloseable {
      */
     public Viewer openViewer(String channel, ViewerSink sink, ViewFormat format, ViewerPlays plays)
             throws RelayRefusal {
+        return openViewer(channel, sink, format, plays, false);
+    }
+
+    /**
+     * As {@link #openViewer(String, ViewerSink, ViewFormat, ViewerPlays)}; with {@code keys} (the view URL's
+     * {@code keys=1}, {@link ViewFormat#parseKeys}) a byte viewer is also told where the video key frames are:
+     * {@code {"type":"key","t":SECONDS}} after the bytes that complete each one (README, Protocol). A frame
+     * viewer has the key flag in every frame and ignores it.
+     */
+    public Viewer openViewer(String channel, ViewerSink sink, ViewFormat format, ViewerPlays plays, boolean keys)
+            throws RelayRefusal {
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(plays, "plays");
@@ -232,7 +243,8 @@ public final class RelayHub implements AutoCloseable {
                 throw new RelayRefusal(CloseCodes.TRY_AGAIN_LATER, "too many viewers on channel " + channel);
             }
             q = new ViewerQueue(viewerIds.incrementAndGet(), sink, ch,
-                    format == ViewFormat.FRAMES ? ch.frames : ch.bytes, this, plays);
+                    format == ViewFormat.FRAMES ? ch.frames : ch.bytes, this, plays,
+                    keys && format == ViewFormat.BYTES);
             actions = new Actions(ch);
             first = ch.addViewer(q, actions);
         }

@@ -26,9 +26,28 @@ public enum ViewFormat {
         if (value.equalsIgnoreCase("frames")) {
             return FRAMES;
         }
-        String shown = value.length() > 20 ? value.substring(0, 20) + "..." : value;
-        throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "unknown format " + Json.quote(ascii(shown))
-                + ": use bytes or frames");
+        throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "unknown format " + shown(value) + ": use bytes or frames");
+    }
+
+    /**
+     * Whether a {@code keys} query parameter asks for {@code key} messages: {@code 1} yes; absent (null or
+     * empty) or {@code 0} no.
+     *
+     * @throws RelayRefusal {@link CloseCodes#POLICY_VIOLATION} for anything else
+     */
+    public static boolean parseKeys(String value) throws RelayRefusal {
+        if (value == null || value.isEmpty() || value.equals("0")) {
+            return false;
+        }
+        if (value.equals("1")) {
+            return true;
+        }
+        throw new RelayRefusal(CloseCodes.POLICY_VIOLATION, "bad keys parameter " + shown(value) + ": use 1 or 0");
+    }
+
+    /** A client's query value in a close reason: quoted, at most 20 characters of it, printable ASCII. */
+    private static String shown(String value) {
+        return Json.quote(ascii(value.length() > 20 ? value.substring(0, 20) + "..." : value));
     }
 
     /** A query value is the client's: keep the close reason printable ASCII. */

@@ -26,10 +26,18 @@ final class ViewerCursor {
     long deliveredTo;
     /** The viewer skipped: it gets a {@code skip} message before its media resumes. */
     boolean skipPending;
+    /**
+     * The viewer asked for {@code key} messages ({@code ?keys=1}, byte view only): fixed for its life, so a
+     * viewer that did not ask costs the key path one test of this flag per chunk that completed a key frame.
+     */
+    final boolean keys;
+    /** Stream offset of the first key frame it has not been told of yet (see {@link ByteView}). */
+    long keysFrom;
 
-    ViewerCursor(ViewerQueue queue, View view) {
+    ViewerCursor(ViewerQueue queue, View view, boolean keys) {
         this.queue = queue;
         this.view = view;
+        this.keys = keys;
     }
 
     /** Back to waiting for a stream: the last one ended. */

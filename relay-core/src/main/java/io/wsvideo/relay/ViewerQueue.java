@@ -90,12 +90,13 @@ final class ViewerQueue {
     private long skipsTotal;
     private long droppedSinceNotice;
 
-    ViewerQueue(long id, ViewerSink sink, Channel channel, View view, RelayHub hub, ViewerPlays plays) {
+    ViewerQueue(long id, ViewerSink sink, Channel channel, View view, RelayHub hub, ViewerPlays plays,
+            boolean keys) {
         this.id = id;
         this.sink = sink;
         this.plays = plays;
         this.channel = channel;
-        this.cursor = new ViewerCursor(this, view);
+        this.cursor = new ViewerCursor(this, view, keys);
         this.hub = hub;
         this.config = hub.config();
     }

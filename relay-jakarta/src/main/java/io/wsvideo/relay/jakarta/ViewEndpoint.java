@@ -67,7 +67,9 @@ public final class ViewEndpoint extends Endpoint {
             ViewFormat format = ViewFormat.parse(PublishEndpoint.first(session.getRequestParameterMap().get("format")));
             // ?plays=webm.vp8.opus,...: what the viewer's browser plays, counted in the channel's stats.
             ViewerPlays plays = ViewerPlays.parse(PublishEndpoint.first(session.getRequestParameterMap().get("plays")));
-            viewer = hub.openViewer(channel, sink, format, plays);
+            // ?keys=1: told where the video key frames are (MSE players jump to them).
+            boolean keys = ViewFormat.parseKeys(PublishEndpoint.first(session.getRequestParameterMap().get("keys")));
+            viewer = hub.openViewer(channel, sink, format, plays, keys);
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channel, r.getMessage());
             SessionSink.closeSession(session, r.closeCode(), r.getMessage());

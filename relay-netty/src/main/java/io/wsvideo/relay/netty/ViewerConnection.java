@@ -83,8 +83,9 @@ final class ViewerConnection extends Connection implements ViewerSink {
         try {
             // ?format=frames: the frame view (WebCodecs players); absent or bytes: the container bytes.
             // ?plays=webm.vp8.opus,...: what the viewer's browser plays, counted in the channel's stats.
+            // ?keys=1: told where the video key frames are (MSE players jump to them).
             viewer = relay.hub().openViewer(channelName, this, ViewFormat.parse(param("format")),
-                    ViewerPlays.parse(param("plays")));
+                    ViewerPlays.parse(param("plays")), ViewFormat.parseKeys(param("keys")));
         } catch (RelayRefusal r) {
             LOG.info("viewer refused on {}: {}", channelName, r.getMessage());
             closeWith(r.closeCode(), r.getMessage());
