@@ -88,6 +88,7 @@ final class Channel {
             if (continues != null && stream != null && streamOf == continues
                     && Objects.equals(stream.mimeHint, p.mimeHint)) {
                 p.continuedAt = stream.offset;
+                continues.streamKept = true;
                 for (View v : views) {
                     v.continued(now, actions);
                 }
@@ -199,6 +200,7 @@ final class Channel {
             p.leftAt(hub.nanoTime());
             // A stream that has no bytes yet has nothing to continue: it ends as usual.
             held = hold && p.resumeToken != null && stream != null && stream.offset > 0;
+            p.streamKept = held;
             if (!held) {
                 endStreamLocked(reason, actions);
             }

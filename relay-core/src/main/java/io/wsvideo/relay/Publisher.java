@@ -23,6 +23,11 @@ public final class Publisher {
      * {@link RelayHub#openPublisher} returns (or when its first chunk turns out to start a new stream).
      */
     volatile long continuedAt = -1;
+    /**
+     * Its stream goes on without it: held for a publisher that continues it (its connection was lost), or already
+     * continued by one. Set under the channel's lock before {@link HubListener#publisherClosed} is fired for it.
+     */
+    volatile boolean streamKept;
     // Guarded by the channel's lock: whether this publisher left its channel (its connection ended, it was
     // replaced or closed for its stream) and when, on the hub's clock. Its resume token lasts from then on.
     boolean gone;
@@ -81,6 +86,17 @@ public final class Publisher {
      */
     public boolean resumed() {
         return resumed;
+    }
+
+    /**
+     * Whether its channel kept this publisher's stream when it left: held for up to
+     * {@link RelayConfig#publisherResumeMillis()} for a publisher that continues it (its connection was lost), or
+     * already taken over by one ({@link #continuedAt()} of that one is then set). A consumer of the stream, such as
+     * a recorder, keeps its state that long after {@link HubListener#publisherClosed}, for the continuing
+     * publisher's {@link HubListener#publisherOpened}. Meaningful once this publisher has left.
+     */
+    public boolean streamKept() {
+        return streamKept;
     }
 
     /** Under the channel's lock: this publisher is no longer the channel's. */

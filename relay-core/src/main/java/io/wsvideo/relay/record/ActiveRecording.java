@@ -35,7 +35,8 @@ final class ActiveRecording {
         }
     }
 
-    final Publisher publisher;
+    /** Whose stream it records: the publisher that continued it, after a drop ({@link #continuedBy}). */
+    private volatile Publisher publisher;
     final String channel;
     private final Recorder recorder;
     private final Executor executor;
@@ -48,6 +49,8 @@ final class ActiveRecording {
     private long nextOffset;
     private final ArrayDeque<Item> queue = new ArrayDeque<>();
     private long queuedBytes;
+    /** Another publisher continued the stream ({@link #continuedBy}). */
+    private boolean continued;
     private boolean draining;
     private boolean endQueued;
 
@@ -95,6 +98,20 @@ final class ActiveRecording {
             schedule();
         }
         return true;
+    }
+
+    /**
+     * A publisher continued the stream this recording records (its connection dropped and it resumed the same
+     * byte stream, {@link Publisher#continuedAt()}): its chunks go on into the same file.
+     */
+    synchronized void continuedBy(Publisher p) {
+        publisher = p;
+        continued = true;
+    }
+
+    /** Whether {@code p} continued the stream of this recording after it began (see {@link #continuedBy}). */
+    synchronized boolean continues(Publisher p) {
+        return continued && publisher == p && nextOffset > 0;
     }
 
     /** One chunk of the publisher's stream, on the publish path. */

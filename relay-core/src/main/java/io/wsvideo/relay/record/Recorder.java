@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -40,11 +41,15 @@ import org.slf4j.LoggerFactory;
  * and drained by one task at a time on the recorder's threads (one per recording that has work). When the queue
  * overflows or the sink throws, that recording stops: a warning is logged, {@link RecorderStats#failed()} counts
  * it and {@link #stats()} shows it FAILED with the reason; the live channel and its viewers are not affected.
- * A publisher that reconnects starts a new recording.
+ * A publisher that reconnects starts a new recording, unless it continues the same stream after its network
+ * dropped ({@link RelayHub#openPublisher(String, String, io.wsvideo.relay.Peer, String, boolean)}): then the
+ * recording goes on in the same file, as the viewers' stream does.
  */
 public final class Recorder implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Recorder.class);
+    /** How much longer than the hub's resume window a kept recording waits for the publisher continuing it. */
+    private static final long KEPT_SLACK_MILLIS = 1000;
     /** Failed recordings kept for {@link #stats()} after their publisher left. */
     private static final int FAILED_KEPT = 256;
     /** The query parameter with which a publisher asks to be recorded: {@code ?record=1}. */
@@ -64,6 +69,12 @@ public final class Recorder implements AutoCloseable {
     private final ExecutorService writers;
     private final HubListener listener = new Listener();
     private final ConcurrentHashMap<Publisher, ActiveRecording> byPublisher = new ConcurrentHashMap<>();
+    /**
+     * Recordings whose publisher left while the hub keeps its stream for one that continues it
+     * ({@link Publisher#streamKept()}), by channel: that one's chunks go on into the same file. Ended when the
+     * resume window passes without it.
+     */
+    private final ConcurrentHashMap<String, ActiveRecording> kept = new ConcurrentHashMap<>();
     // Guarded by itself: the recordings shown in stats, running ones and the last failed one of each channel.
     private final Map<ActiveRecording, Boolean> shown = new LinkedHashMap<>();
     private final AtomicLong started = new AtomicLong();
@@ -210,6 +221,10 @@ public final class Recorder implements AutoCloseable {
             r.end("recorder closed");
         }
         byPublisher.clear();
+        for (ActiveRecording r : kept.values()) {
+            r.end("recorder closed");
+        }
+        kept.clear();
         writers.shutdown();
         try {
             if (!writers.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -270,9 +285,36 @@ public final class Recorder implements AutoCloseable {
     private final class Listener implements HubListener {
         @Override
         public void publisherOpened(Publisher p) {
+            if (p.continuedAt() >= 0 && continueRecording(p)) {
+                return;
+            }
             if (!closed && config.recordsAutomatically(p.channel())) {
                 byPublisher.putIfAbsent(p, new ActiveRecording(Recorder.this, p, writers));
             }
+        }
+
+        /**
+         * {@code p} continues its channel's stream: the recording of that stream goes on with it. The publisher it
+         * continues has left already (the recording is kept) or is being closed (its recording is still its own).
+         */
+        private boolean continueRecording(Publisher p) {
+            ActiveRecording r = kept.remove(p.channel());
+            if (r == null) {
+                for (Map.Entry<Publisher, ActiveRecording> e : byPublisher.entrySet()) {
+                    if (e.getKey() != p && e.getValue().channel.equals(p.channel())
+                            && byPublisher.remove(e.getKey(), e.getValue())) {
+                        r = e.getValue();
+                        break;
+                    }
+                }
+            }
+            if (r == null) {
+                return false;
+            }
+            r.continuedBy(p);
+            byPublisher.put(p, r);
+            LOG.info("channel {}: the recording goes on with the publisher that continued the stream", p.channel());
+            return true;
         }
 
         @Override
@@ -290,6 +332,14 @@ public final class Recorder implements AutoCloseable {
                     r = fresh;
                 }
             }
+            if (r != null && streamOffset == 0 && r.continues(p)) {
+                // The publisher said it continues the stream, then began a new one (its recorder restarted): the
+                // hub starts a new stream, and so does the recording.
+                r.end("the publisher restarted its stream");
+                ActiveRecording fresh = new ActiveRecording(Recorder.this, p, writers);
+                byPublisher.put(p, fresh);
+                r = fresh;
+            }
             if (r != null) {
                 r.offer(streamOffset, chunk);
             }
@@ -298,9 +348,22 @@ public final class Recorder implements AutoCloseable {
         @Override
         public void publisherClosed(Publisher p) {
             ActiveRecording r = byPublisher.remove(p);
-            if (r != null) {
-                r.end("publisher left");
+            if (r == null) {
+                return;
             }
+            if (!p.streamKept() || closed) {
+                r.end("publisher left");
+                return;
+            }
+            // The stream may go on with a publisher that continues it; if none does in time, the hub ends the
+            // stream, and so does this (a little later: a continuation accepted at the window's end comes first).
+            kept.put(p.channel(), r);
+            long wait = hub.config().publisherResumeMillis() + KEPT_SLACK_MILLIS;
+            CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS).execute(() -> {
+                if (kept.remove(p.channel(), r)) {
+                    r.end("publisher left");
+                }
+            });
         }
     }
 
