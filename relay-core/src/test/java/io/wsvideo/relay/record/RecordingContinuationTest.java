@@ -42,6 +42,19 @@ class RecordingContinuationTest {
         return n;
     }
 
+    /**
+     * Publishes the first {@code cut} chunks of {@code rec} on channel "cam", loses the connection (no close frame:
+     * the hub keeps the stream), and opens the publisher that continues it with the first one's resume token.
+     */
+    private static Publisher continuedAfterADrop(RelayHub hub, Recording rec, int cut) throws Exception {
+        Publisher first = Recordings.publish(hub, "cam", rec);
+        Recordings.send(first, rec, 0, cut);
+        first.connectionLost();
+        assertThat(first.streamKept()).isTrue();
+        return hub.openPublisher("cam", rec.mime(), (code, reason) -> {
+        }, first.resumeToken(), true);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"webm-vp8-opus", "mp4-h264-opus", "firefox-webm-vp8-opus"})
     void aStreamContinuedAfterTheConnectionWasLostIsRecordedInOneWholeFile(String name) throws Exception {
@@ -50,12 +63,7 @@ class RecordingContinuationTest {
         RecordingConfig rc = RecordingConfig.builder().dir(dir).build();
         RecordingFiles files = RecordingFiles.create(rc);
         Recorder recorder = Recordings.record(rc, files, hub -> {
-            Publisher first = Recordings.publish(hub, "cam", rec);
-            Recordings.send(first, rec, 0, half);
-            first.connectionLost(); // no close frame: the hub keeps the stream for a publisher that continues it
-            assertThat(first.streamKept()).isTrue();
-            Publisher next = hub.openPublisher("cam", rec.mime(), (code, reason) -> {
-            }, first.resumeToken(), true);
+            Publisher next = continuedAfterADrop(hub, rec, half);
             assertThat(next.continuedAt()).isEqualTo(bytesOf(rec, half));
             Recordings.send(next, rec, half, rec.chunks().size());
             next.close();
@@ -125,11 +133,7 @@ class RecordingContinuationTest {
         RecordingConfig rc = RecordingConfig.builder().dir(dir).build();
         RecordingFiles files = RecordingFiles.create(rc);
         Recorder recorder = Recordings.record(rc, files, hub -> {
-            Publisher first = Recordings.publish(hub, "cam", rec);
-            Recordings.send(first, rec, 0, half);
-            first.connectionLost();
-            Publisher next = hub.openPublisher("cam", rec.mime(), (code, reason) -> {
-            }, first.resumeToken(), true);
+            Publisher next = continuedAfterADrop(hub, rec, half);
             Recordings.send(next, rec, 0, rec.chunks().size());
             next.close();
         });
