@@ -215,7 +215,8 @@ class FrameViewTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"webm-vp8-opus-long", "mp4-h264-opus", "webkit-mp4-h264-aac", "mkv-h264-opus"})
+    @ValueSource(strings = {"webm-vp8-opus-long", "mp4-h264-opus", "webkit-mp4-h264-aac", "mkv-h264-opus",
+        "firefox-webm-vp8-opus"})
     void lateJoinersStartAtTheLastVideoKeyFrameAtAThousandRandomMoments(String name) throws Exception {
         Recording rec = Recording.load(name);
         Reference ref = reference(rec);

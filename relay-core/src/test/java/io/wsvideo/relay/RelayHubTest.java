@@ -20,6 +20,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RelayHubTest {
 
@@ -101,9 +103,10 @@ class RelayHubTest {
         assertThat(second.get(second.limit() - 1)).isEqualTo((byte) ~before);
     }
 
-    @Test
-    void lateJoinerStartsAtTheLastKeyframeAtAThousandRandomMoments() throws Exception {
-        Recording rec = Recording.load("webm-vp8-opus-long");
+    @ParameterizedTest
+    @ValueSource(strings = {"webm-vp8-opus-long", "firefox-webm-vp8-opus", "firefox-webm-opus-audio"})
+    void lateJoinerStartsAtTheLastKeyframeAtAThousandRandomMoments(String name) throws Exception {
+        Recording rec = Recording.load(name);
         byte[] all = rec.bytes();
         List<ByteBuffer> chunks = rec.chunks();
         StreamAnalysis analysis = StreamAnalysis.of(all, rec.mime());

@@ -7,7 +7,7 @@ package io.wsvideo.relay.media;
  *
  * @param trackNumber the container's track number, as in {@link TrackInfo#number()}
  * @param keyFrame a random access point for its track: WebM SimpleBlock key flag, a Block without
- *     ReferenceBlock, an MP4 sync sample
+ *     ReferenceBlock, an MP4 sync sample; always for WebM audio (Firefox flags no Opus block key)
  * @param timestampMicros presentation timestamp in microseconds on the stream's own timeline (WebM: Cluster
  *     Timestamp plus the block's relative timestamp, times TimestampScale; MP4: decode time plus composition
  *     offset over the track's timescale); may be negative

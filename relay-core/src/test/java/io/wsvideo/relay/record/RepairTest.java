@@ -33,7 +33,8 @@ class RepairTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"webm-vp8-opus-long", "mp4-h264-opus", "webm-opus-audio"})
+    @ValueSource(strings = {"webm-vp8-opus-long", "mp4-h264-opus", "webm-opus-audio", "firefox-webm-vp8-opus",
+        "firefox-webm-opus-audio"})
     void aFileLeftByAKilledRecorderIsCompletedAtTheNextStart(String fixture) throws Exception {
         Recording rec = Recording.load(fixture);
         RecordingConfig rc = RecordingConfig.builder().dir(live).build();

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A real MediaRecorder recording (headless Chromium, or WebKitGTK where the name says so), kept on the test classpath as
+ * A real MediaRecorder recording (headless Chromium, or WebKitGTK or Firefox where the name says so), kept on the test classpath as
  * {@code /fixtures/NAME.bin} (every {@code dataavailable} Blob concatenated) and {@code /fixtures/NAME.chunks}
  * ({@code # mime=...} then {@code <sizeBytes> <elapsedMillis>} per Blob). Made by {@code tools/record-fixtures}.
  */
@@ -27,7 +27,11 @@ public final class Recording {
             "mp4-h264-opus",
             // WebKitGTK's MediaRecorder (fragmented MP4, H.264 Main + AAC), imported from a recording made
             // elsewhere by tools/record-fixtures/import-recording.mjs; see fixtures/README.md.
-            "webkit-mp4-h264-aac");
+            "webkit-mp4-h264-aac",
+            // Firefox ESR's MediaRecorder (record.mjs --engine firefox): key frames every ~7.5 s, each opening
+            // its own Cluster, and audio blocks never flagged key; see fixtures/README.md.
+            "firefox-webm-vp8-opus",
+            "firefox-webm-opus-audio");
 
     private final String name;
     private final String mime;

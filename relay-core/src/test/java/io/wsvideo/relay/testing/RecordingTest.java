@@ -21,8 +21,9 @@ class RecordingTest {
 
     @Test
     void listsEveryFixture() {
-        assertThat(Recording.all()).hasSize(9).doesNotHaveDuplicates()
-                .contains("webm-vp8-opus", "webm-vp8-opus-long", "mkv-h264-opus", "mp4-h264-opus");
+        assertThat(Recording.all()).hasSize(11).doesNotHaveDuplicates()
+                .contains("webm-vp8-opus", "webm-vp8-opus-long", "mkv-h264-opus", "mp4-h264-opus",
+                        "webkit-mp4-h264-aac", "firefox-webm-vp8-opus", "firefox-webm-opus-audio");
     }
 
     @ParameterizedTest

@@ -538,9 +538,10 @@ public final class WebmSegmenter implements ContainerParser {
             case BLOCK_GROUP -> {
                 if (groupHasBlock) {
                     // A Block with no ReferenceBlock references nothing: it is a keyframe.
-                    block(groupOffset, groupTrack, groupMillis, !groupHasReference);
+                    boolean key = !groupHasReference || audio(groupTrack);
+                    block(groupOffset, groupTrack, groupMillis, key);
                     if (groupFrameSizes != null) {
-                        frames(groupTrackIndex, !groupHasReference, groupMicros, groupFrameOffset, groupFrameSizes);
+                        frames(groupTrackIndex, key, groupMicros, groupFrameOffset, groupFrameSizes);
                     }
                 }
             }
@@ -704,7 +705,7 @@ public final class WebmSegmenter implements ContainerParser {
         laceXiph = 0;
         laceVarintRead = 0;
         if (id == SIMPLE_BLOCK) {
-            blockKey = (flags & SIMPLE_BLOCK_KEYFRAME) != 0;
+            blockKey = (flags & SIMPLE_BLOCK_KEYFRAME) != 0 || audio(number);
             block(elementStart, number, ms, blockKey);
         } else if (!groupHasBlock) {
             groupHasBlock = true;
@@ -813,6 +814,20 @@ public final class WebmSegmenter implements ContainerParser {
             listener.onFrame(new MediaFrame(number, key, t, at, (int) sizes[k]));
             at += sizes[k];
         }
+    }
+
+    /**
+     * Every audio frame is a random access point, whatever its block's key flag says: Firefox's recorder
+     * never sets it on Opus blocks (Chromium's sets it on all), and an audio-only stream would then have no
+     * start point at all for a viewer. FFmpeg's Matroska demuxer also treats them as key.
+     */
+    private boolean audio(int trackNumber) {
+        for (TrackInfo t : tracks) {
+            if (t.number() == trackNumber) {
+                return t.kind() == TrackInfo.Kind.AUDIO;
+            }
+        }
+        return false;
     }
 
     /** Index in {@link #tracks} of the track a block names. */

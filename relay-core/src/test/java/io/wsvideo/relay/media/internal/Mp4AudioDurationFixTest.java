@@ -157,7 +157,8 @@ class Mp4AudioDurationFixTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"webm-vp8-opus", "webm-vp9-opus", "webm-av1-opus", "webm-opus-audio", "mkv-h264-opus"})
+    @ValueSource(strings = {"webm-vp8-opus", "webm-vp9-opus", "webm-av1-opus", "webm-opus-audio", "mkv-h264-opus",
+        "firefox-webm-vp8-opus", "firefox-webm-opus-audio"})
     void leavesOtherContainersAlone(String name) {
         Recording r = Recording.load(name);
         assertThat(fix(r.bytes(), new int[0])).isEqualTo(r.bytes());

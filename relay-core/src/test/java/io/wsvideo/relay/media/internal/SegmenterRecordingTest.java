@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Real Chromium MediaRecorder recordings (see {@code fixtures/README.md}). The events of each are kept in
+ * Real MediaRecorder recordings of Chromium, WebKit and Firefox (see {@code fixtures/README.md}). The events of each are kept in
  * {@code golden/NAME.events}; after a deliberate change, regenerate them with
  * {@code mvn -pl relay-core test -Dtest=SegmenterRecordingTest#writeGoldenFiles -Dgolden.update=true}, then
  * read the diff before committing.
@@ -90,6 +90,8 @@ class SegmenterRecordingTest {
         "webm-opus-audio    | 146  | audio/webm;codecs=\"opus\"",
         "mp4-h264-opus      | 1220 | video/mp4;codecs=\"avc1.42C015,opus\"",
         "webkit-mp4-h264-aac | 1472 | video/mp4;codecs=\"avc1.4D4C2A,mp4a.40.2\"",
+        "firefox-webm-vp8-opus | 313 | video/webm;codecs=\"vp8,opus\"",
+        "firefox-webm-opus-audio | 260 | audio/webm;codecs=\"opus\"",
     })
     void initSegmentAndMimeTypeAreAsRecorded(String name, long initBytes, String mseMimeType) {
         EventLog log = events(name);
@@ -150,10 +152,31 @@ class SegmenterRecordingTest {
         throw new AssertionError("no segment at " + offset);
     }
 
+    @ParameterizedTest
+    @CsvSource({"webm-opus-audio, 33", "firefox-webm-opus-audio, 5"})
+    void everyAudioOnlyClusterIsARandomAccessPoint(String name, int clusters) {
+        // Firefox flags no Opus block key (Chromium flags all): audio frames count as key frames regardless,
+        // or its audio-only stream would have no start point and a viewer would get nothing but the init.
+        EventLog log = events(name);
+        assertThat(log.linesStartingWith("rap")).hasSameSizeAs(log.linesStartingWith("segment")).hasSize(clusters);
+        assertThat(log.linesStartingWith("block")).isNotEmpty().allMatch(l -> l.endsWith(" key"));
+    }
+
     @Test
-    void everyAudioOnlyClusterIsARandomAccessPoint() {
-        EventLog log = events("webm-opus-audio");
-        assertThat(log.linesStartingWith("rap")).hasSameSizeAs(log.linesStartingWith("segment")).hasSize(33);
+    void firefoxsKeyFramesComeEverySevenAndAHalfSecondsEachOpeningItsOwnCluster() {
+        // Firefox ignores videoKeyFrameIntervalDuration. It starts a Cluster every second and one at every key
+        // frame, with the key frame as its very first block, so each is a random access point from its Cluster.
+        EventLog log = events("firefox-webm-vp8-opus");
+        assertThat(rapTimes(log)).containsExactly(0L, 7436L, 14897L);
+        assertThat(log.linesStartingWith("segment")).hasSize(23);
+        List<String> lines = log.linesWithout("frame");
+        for (String rap : log.linesStartingWith("rap")) {
+            int segment = lines.indexOf(rap) - 1;
+            assertThat(lines.get(segment)).startsWith("segment " + rap.substring(4) + " ");
+            assertThat(lines.get(segment + 2)).as("first block after %s", rap).matches("block \\d+ track=1 .* key");
+        }
+        assertThat(log.linesStartingWith("block")).filteredOn(l -> l.contains(" track=1 "))
+                .filteredOn(l -> l.endsWith(" key")).hasSize(3);
     }
 
     @ParameterizedTest

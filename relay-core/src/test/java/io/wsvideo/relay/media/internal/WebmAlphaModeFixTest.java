@@ -40,7 +40,8 @@ class WebmAlphaModeFixTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"webm-vp8-opus, 1", "webm-vp9-opus, 1", "webm-av1-opus, 1", "webm-vp8-video, 1", "webm-opus-audio, 0"})
+    @CsvSource({"webm-vp8-opus, 1", "webm-vp9-opus, 1", "webm-av1-opus, 1", "webm-vp8-video, 1", "webm-opus-audio, 0",
+        "firefox-webm-vp8-opus, 0", "firefox-webm-opus-audio, 0"})
     void clearsChromiumsAlphaModeAndNothingElse(String name, int expected) {
         Recording r = Recording.load(name);
         byte[] original = r.bytes();

@@ -64,6 +64,25 @@ class WebmSegmenterTest {
     }
 
     @Test
+    void audioBlocksAreKeyFramesEvenWhenNotFlaggedSo() {
+        // Firefox's recorder sets no key flag on Opus blocks: an audio-only stream must still have start points
+        // (every Cluster), and its frames count as key; video's flag is still taken as written.
+        byte[] init = init(track(2, TRACK_TYPE_AUDIO, "A_OPUS"));
+        byte[] stream = cat(init, cluster(0, simpleBlock(2, 0, false, 20), simpleBlock(2, 20, false, 20)),
+                cluster(1000, simpleBlock(2, 0, false, 20)));
+        EventLog log = Feeding.assertSplitInvariant("audio/webm;codecs=opus", stream);
+        assertThat(log.linesStartingWith("rap")).hasSize(2);
+        assertThat(log.linesStartingWith("block")).hasSize(3).allMatch(l -> l.endsWith(" key"));
+
+        EventLog av = Feeding.assertSplitInvariant(WEBM, cat(vp8OpusInit(),
+                cluster(0, simpleBlock(2, 0, false, 20), simpleBlock(1, 10, false, 30))));
+        assertThat(av.linesStartingWith("rap")).isEmpty();
+        assertThat(av.linesStartingWith("block")).containsExactly(
+                "block " + (vp8OpusInit().length + 4 + 8 + 3) + " track=2 t=0 key",
+                "block " + (vp8OpusInit().length + 4 + 8 + 3 + 2 + 4 + 20) + " track=1 t=10");
+    }
+
+    @Test
     void clusterWhoseFirstVideoBlockIsNotAKeyframeIsNoRandomAccessPoint() {
         // A later keyframe in the same Cluster does not help: a viewer starting at the Cluster would still
         // get an undecodable first frame.
