@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class OutboundStreams {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboundStreams.class);
+    /** How much longer than the hub's resume window a kept stream waits for the publisher continuing it. */
+    private static final long KEPT_SLACK_MILLIS = 1000;
 
     /** Sets the owner key when it is free, already ours, or (takeover) in any case. 1: owned, 0: not. */
     private static final String CLAIM_SCRIPT = """
@@ -58,7 +60,8 @@ final class OutboundStreams {
 
     /** A local publisher's forwarding state. */
     static final class LocalStream {
-        final Publisher publisher;
+        /** Whose stream it is: the publisher that continued it after a drop, if one did ({@link #continuedBy}). */
+        volatile Publisher publisher;
         final String channel;
         final long seq;
         final String ownerValue;
@@ -68,6 +71,8 @@ final class OutboundStreams {
         volatile boolean startPending;
         /** End offset of the last chunk the hub took: the heartbeat's next offset. Publisher's thread. */
         volatile long seenTo;
+        /** While kept for a publisher that continues it: when the hub's resume window (and a second) ends. */
+        volatile long keptUntilNanos;
 
         LocalStream(Publisher publisher, long nodeId, long seq) {
             this.publisher = publisher;
@@ -88,6 +93,12 @@ final class OutboundStreams {
     private final Map<Publisher, LocalStream> locals = new ConcurrentHashMap<>();
     /** Bridge thread only. */
     private final Map<String, LocalStream> localByChannel = new HashMap<>();
+    /**
+     * Streams whose publisher left while the hub keeps its stream for one that continues it
+     * ({@link Publisher#streamKept()}), by channel; any thread. They stay the channel's local stream (heartbeats,
+     * claim) until that publisher comes or the window ends ({@link #heartbeat}).
+     */
+    private final Map<String, LocalStream> kept = new ConcurrentHashMap<>();
 
     OutboundStreams(RelayHub hub, RedisBridgeConfig config, ClusterLink link, long nodeId, BridgeCounters counters) {
         this.hub = hub;
@@ -106,9 +117,46 @@ final class OutboundStreams {
         return ls;
     }
 
-    /** A local publisher closed: its stream, to be {@link #ended} on the bridge thread, or null if unknown. */
+    /**
+     * A local publisher closed: its stream, to be {@link #ended} on the bridge thread, or null if unknown or kept
+     * for a publisher that continues it (the other nodes' viewers then see one stream go on).
+     */
     LocalStream closed(Publisher p) {
-        return locals.remove(p);
+        LocalStream ls = locals.remove(p);
+        if (ls == null || !p.streamKept()) {
+            return ls;
+        }
+        long window = hub.config().publisherResumeMillis() + KEPT_SLACK_MILLIS;
+        ls.keptUntilNanos = System.nanoTime() + window * 1_000_000L;
+        kept.put(ls.channel, ls);
+        return null;
+    }
+
+    /**
+     * A local publisher that continues its channel's stream after a drop ({@link Publisher#continuedAt()}): the
+     * stream forwarded for the publisher it continues goes on with it, with the same identity and offsets.
+     *
+     * @return false if there is none (it was ended already): forward it as a new stream
+     */
+    boolean continuedBy(Publisher p) {
+        LocalStream ls = kept.remove(p.channel());
+        if (ls == null) {
+            // The publisher it continues may not be closed yet: the hub closes it as this one opens.
+            for (Map.Entry<Publisher, LocalStream> e : locals.entrySet()) {
+                if (e.getKey() != p && e.getValue().channel.equals(p.channel())
+                        && locals.remove(e.getKey(), e.getValue())) {
+                    ls = e.getValue();
+                    break;
+                }
+            }
+        }
+        if (ls == null || ls.state == LocalState.ENDED) {
+            return false;
+        }
+        ls.publisher = p;
+        locals.put(p, ls);
+        LOG.info("relay cluster: channel {}: the publisher continued its stream; the cluster's goes on", ls.channel);
+        return true;
     }
 
     /** Publisher's thread: one chunk the hub took. */
@@ -203,8 +251,17 @@ final class OutboundStreams {
         }
     }
 
-    /** Every heartbeat: tell the watching nodes how far each stream is, and keep the claims alive. */
+    /**
+     * Every heartbeat: tell the watching nodes how far each stream is, and keep the claims alive; end kept streams
+     * nobody continued in time.
+     */
     void heartbeat() {
+        long now = System.nanoTime();
+        for (LocalStream ls : new ArrayList<>(kept.values())) {
+            if (now - ls.keptUntilNanos > 0 && kept.remove(ls.channel, ls)) {
+                ended(ls);
+            }
+        }
         for (LocalStream ls : new ArrayList<>(localByChannel.values())) {
             switch (ls.state) {
                 case FORWARDING -> {

@@ -133,9 +133,11 @@ public final class RedisBridge implements AutoCloseable {
         if (!link.healthy()) {
             return;
         }
+        // Taken before the heartbeat, which ends kept streams nobody continued: their channels are reconciled too.
+        Set<String> names = new HashSet<>(outbound.channels());
         outbound.heartbeat();
         inbound.expire(System.nanoTime());
-        Set<String> names = new HashSet<>(inbound.channels());
+        names.addAll(inbound.channels());
         names.addAll(outbound.channels());
         names.forEach(this::reconcile);
     }
@@ -179,7 +181,7 @@ public final class RedisBridge implements AutoCloseable {
     private final class Listener implements HubListener {
         @Override
         public void publisherOpened(Publisher p) {
-            if (InboundStreams.isRelayed(p)) {
+            if (InboundStreams.isRelayed(p) || p.continuedAt() >= 0 && outbound.continuedBy(p)) {
                 return;
             }
             OutboundStreams.LocalStream ls = outbound.opened(p);

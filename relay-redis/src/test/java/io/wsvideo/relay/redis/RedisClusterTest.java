@@ -297,6 +297,53 @@ class RedisClusterTest {
     }
 
     @Test
+    void aPublisherThatContinuesItsStreamAfterADropKeepsOneStreamOnEveryNode() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        ClusterNode a = node("A");
+        ClusterNode c = node("C");
+        String ch = channel();
+        TestViewer onC = view(c, ch);
+        awaitSubscribed(c, 0);
+        Publisher first = a.hub.openPublisher(ch, rec.mime(), new TestPeer());
+        await("C relays A's stream", 10_000, () -> c.live(ch));
+        int half = rec.chunks().size() / 2;
+        feed(first, rec.chunks().subList(0, half));
+        // The network dropped (no close frame): A keeps the stream for a publisher that continues it, across
+        // heartbeats (200 ms here), and so does the cluster.
+        first.connectionLost();
+        Thread.sleep(600);
+        Publisher next = a.hub.openPublisher(ch, rec.mime(), new TestPeer(), first.resumeToken(), true);
+        assertThat(next.continuedAt()).isPositive();
+        feed(next, rec.chunks().subList(half, rec.chunks().size()));
+        byte[] all = Recording.asRelayed(rec.bytes());
+        await("C gets the whole stream", 10_000, () -> onC.bytesOfLastStream().length >= all.length);
+        assertThat(onC.bytesOfLastStream()).isEqualTo(all);
+        assertThat(onC.count("stream")).as("one stream on C").isEqualTo(1);
+        assertThat(onC.count("ended")).isZero();
+        assertThat(c.bridge.stats().startsIn()).isEqualTo(1);
+        next.close();
+        await("C's viewer told the stream ended", 10_000, () -> onC.count("ended") == 1);
+    }
+
+    @Test
+    void aStreamKeptForAContinuationThatNeverComesEndsOnEveryNode() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        ClusterNode a = node("A", RelayConfig.builder().publisherResumeMillis(300).build());
+        ClusterNode c = node("C");
+        String ch = channel();
+        TestViewer onC = view(c, ch);
+        awaitSubscribed(c, 0);
+        Publisher p = a.hub.openPublisher(ch, rec.mime(), new TestPeer());
+        await("C relays A's stream", 10_000, () -> c.live(ch));
+        feed(p, rec.chunks());
+        p.connectionLost();
+        // A's window (300 ms) and the bridge's second of slack.
+        await("C's viewer told the stream ended", 10_000, () -> onC.count("ended") == 1);
+        assertThat(onC.lastText()).contains("\"reason\":\"publisher left\"");
+        await("C dropped the relayed stream", 10_000, () -> !c.live(ch));
+    }
+
+    @Test
     void aPublishingNodeThatLeavesTheClusterEndsItsStreamElsewhere() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
         ClusterNode a = node("A");
