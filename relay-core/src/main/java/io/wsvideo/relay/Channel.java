@@ -88,6 +88,8 @@ final class Channel {
             if (continues != null && stream != null && streamOf == continues
                     && Objects.equals(stream.mimeHint, p.mimeHint)) {
                 p.continuedAt = stream.offset;
+                p.continues = continues;
+                continues.continues = null;
                 continues.streamKept = true;
                 for (View v : views) {
                     v.continued(now, actions);
@@ -144,6 +146,7 @@ final class Channel {
                 newStreamLocked(p);
                 s = stream;
                 p.continuedAt = -1;
+                p.continues = null;
             }
             start = s.offset;
             counters.bytesIn += data.remaining();

@@ -28,6 +28,12 @@ public final class Publisher {
      * continued by one. Set under the channel's lock before {@link HubListener#publisherClosed} is fired for it.
      */
     volatile boolean streamKept;
+    /**
+     * The publisher whose stream this one continues ({@link #continuedAt()} set), or null. Set under the channel's
+     * lock before {@link RelayHub#openPublisher} returns; cleared on the one it names then, so that a stream
+     * continued many times does not keep every earlier publisher alive.
+     */
+    volatile Publisher continues;
     // Guarded by the channel's lock: whether this publisher left its channel (its connection ended, it was
     // replaced or closed for its stream) and when, on the hub's clock. Its resume token lasts from then on.
     boolean gone;
@@ -77,6 +83,14 @@ public final class Publisher {
      */
     public long continuedAt() {
         return continuedAt;
+    }
+
+    /**
+     * The publisher whose stream this one continues, when {@link #continuedAt()} is set: for a consumer of streams
+     * (a recorder, a cluster bridge) to carry its state for that stream over to this publisher. Null otherwise.
+     */
+    public Publisher continues() {
+        return continues;
     }
 
     /**

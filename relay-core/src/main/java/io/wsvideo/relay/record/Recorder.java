@@ -71,10 +71,10 @@ public final class Recorder implements AutoCloseable {
     private final ConcurrentHashMap<Publisher, ActiveRecording> byPublisher = new ConcurrentHashMap<>();
     /**
      * Recordings whose publisher left while the hub keeps its stream for one that continues it
-     * ({@link Publisher#streamKept()}), by channel: that one's chunks go on into the same file. Ended when the
-     * resume window passes without it.
+     * ({@link Publisher#streamKept()}): that one's chunks go on into the same file. Ended when the resume window
+     * passes without it.
      */
-    private final ConcurrentHashMap<String, ActiveRecording> kept = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Publisher, ActiveRecording> kept = new ConcurrentHashMap<>();
     // Guarded by itself: the recordings shown in stats, running ones and the last failed one of each channel.
     private final Map<ActiveRecording, Boolean> shown = new LinkedHashMap<>();
     private final AtomicLong started = new AtomicLong();
@@ -298,15 +298,10 @@ public final class Recorder implements AutoCloseable {
          * continues has left already (the recording is kept) or is being closed (its recording is still its own).
          */
         private boolean continueRecording(Publisher p) {
-            ActiveRecording r = kept.remove(p.channel());
-            if (r == null) {
-                for (Map.Entry<Publisher, ActiveRecording> e : byPublisher.entrySet()) {
-                    if (e.getKey() != p && e.getValue().channel.equals(p.channel())
-                            && byPublisher.remove(e.getKey(), e.getValue())) {
-                        r = e.getValue();
-                        break;
-                    }
-                }
+            Publisher before = p.continues();
+            ActiveRecording r = before == null ? null : kept.remove(before);
+            if (r == null && before != null) {
+                r = byPublisher.remove(before);
             }
             if (r == null) {
                 return false;
@@ -357,10 +352,10 @@ public final class Recorder implements AutoCloseable {
             }
             // The stream may go on with a publisher that continues it; if none does in time, the hub ends the
             // stream, and so does this (a little later: a continuation accepted at the window's end comes first).
-            kept.put(p.channel(), r);
+            kept.put(p, r);
             long wait = hub.config().publisherResumeMillis() + KEPT_SLACK_MILLIS;
             CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS).execute(() -> {
-                if (kept.remove(p.channel(), r)) {
+                if (kept.remove(p, r)) {
                     r.end("publisher left");
                 }
             });

@@ -51,8 +51,10 @@ class RecordingContinuationTest {
         Recordings.send(first, rec, 0, cut);
         first.connectionLost();
         assertThat(first.streamKept()).isTrue();
-        return hub.openPublisher("cam", rec.mime(), (code, reason) -> {
+        Publisher next = hub.openPublisher("cam", rec.mime(), (code, reason) -> {
         }, first.resumeToken(), true);
+        assertThat(next.continues()).isSameAs(first);
+        return next;
     }
 
     @ParameterizedTest

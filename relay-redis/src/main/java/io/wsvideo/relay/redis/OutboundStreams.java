@@ -95,10 +95,10 @@ final class OutboundStreams {
     private final Map<String, LocalStream> localByChannel = new HashMap<>();
     /**
      * Streams whose publisher left while the hub keeps its stream for one that continues it
-     * ({@link Publisher#streamKept()}), by channel; any thread. They stay the channel's local stream (heartbeats,
-     * claim) until that publisher comes or the window ends ({@link #heartbeat}).
+     * ({@link Publisher#streamKept()}), by that publisher; any thread. They stay the channel's local stream
+     * (heartbeats, claim) until the continuing publisher comes or the window ends ({@link #heartbeat}).
      */
-    private final Map<String, LocalStream> kept = new ConcurrentHashMap<>();
+    private final Map<Publisher, LocalStream> kept = new ConcurrentHashMap<>();
 
     OutboundStreams(RelayHub hub, RedisBridgeConfig config, ClusterLink link, long nodeId, BridgeCounters counters) {
         this.hub = hub;
@@ -128,7 +128,7 @@ final class OutboundStreams {
         }
         long window = hub.config().publisherResumeMillis() + KEPT_SLACK_MILLIS;
         ls.keptUntilNanos = System.nanoTime() + window * 1_000_000L;
-        kept.put(ls.channel, ls);
+        kept.put(p, ls);
         return null;
     }
 
@@ -139,16 +139,11 @@ final class OutboundStreams {
      * @return false if there is none (it was ended already): forward it as a new stream
      */
     boolean continuedBy(Publisher p) {
-        LocalStream ls = kept.remove(p.channel());
-        if (ls == null) {
+        Publisher before = p.continues();
+        LocalStream ls = before == null ? null : kept.remove(before);
+        if (ls == null && before != null) {
             // The publisher it continues may not be closed yet: the hub closes it as this one opens.
-            for (Map.Entry<Publisher, LocalStream> e : locals.entrySet()) {
-                if (e.getKey() != p && e.getValue().channel.equals(p.channel())
-                        && locals.remove(e.getKey(), e.getValue())) {
-                    ls = e.getValue();
-                    break;
-                }
-            }
+            ls = locals.remove(before);
         }
         if (ls == null || ls.state == LocalState.ENDED) {
             return false;
@@ -257,8 +252,9 @@ final class OutboundStreams {
      */
     void heartbeat() {
         long now = System.nanoTime();
-        for (LocalStream ls : new ArrayList<>(kept.values())) {
-            if (now - ls.keptUntilNanos > 0 && kept.remove(ls.channel, ls)) {
+        for (Map.Entry<Publisher, LocalStream> e : new ArrayList<>(kept.entrySet())) {
+            LocalStream ls = e.getValue();
+            if (now - ls.keptUntilNanos > 0 && kept.remove(e.getKey(), ls)) {
                 ended(ls);
             }
         }

@@ -265,17 +265,31 @@ class RedisClusterTest {
         }
     }
 
-    @Test
-    void aPublisherResumedWithItsTokenKeepsItsChannelAcrossTheCluster() throws Exception {
-        Recording rec = Recording.load("webm-vp8-opus");
-        ClusterNode a = node("A");
+    /** Nodes A and C, a viewer on C, and a publisher on A (its peer given) whose stream C relays. */
+    private record AToC(ClusterNode a, ClusterNode c, String channel, TestViewer onC, Publisher publisher) {
+    }
+
+    private AToC publishOnAWatchOnC(Recording rec, RelayConfig onA, TestPeer peer) throws Exception {
+        ClusterNode a = node("A", onA);
         ClusterNode c = node("C");
         String ch = channel();
         TestViewer onC = view(c, ch);
         awaitSubscribed(c, 0);
-        TestPeer firstPeer = new TestPeer();
-        Publisher first = a.hub.openPublisher(ch, rec.mime(), firstPeer);
+        Publisher p = a.hub.openPublisher(ch, rec.mime(), peer);
         await("C relays A's stream", 10_000, () -> c.live(ch));
+        return new AToC(a, c, ch, onC, p);
+    }
+
+    @Test
+    void aPublisherResumedWithItsTokenKeepsItsChannelAcrossTheCluster() throws Exception {
+        Recording rec = Recording.load("webm-vp8-opus");
+        TestPeer firstPeer = new TestPeer();
+        AToC n = publishOnAWatchOnC(rec, RelayConfig.defaults(), firstPeer);
+        ClusterNode a = n.a();
+        ClusterNode c = n.c();
+        String ch = n.channel();
+        TestViewer onC = n.onC();
+        Publisher first = n.publisher();
         feed(first, rec.chunks().subList(0, 10));
 
         // The broadcaster's network dropped and A has not noticed: its old stream still holds the cluster's
@@ -299,20 +313,16 @@ class RedisClusterTest {
     @Test
     void aPublisherThatContinuesItsStreamAfterADropKeepsOneStreamOnEveryNode() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        ClusterNode a = node("A");
-        ClusterNode c = node("C");
-        String ch = channel();
-        TestViewer onC = view(c, ch);
-        awaitSubscribed(c, 0);
-        Publisher first = a.hub.openPublisher(ch, rec.mime(), new TestPeer());
-        await("C relays A's stream", 10_000, () -> c.live(ch));
+        AToC n = publishOnAWatchOnC(rec, RelayConfig.defaults(), new TestPeer());
+        TestViewer onC = n.onC();
+        Publisher first = n.publisher();
         int half = rec.chunks().size() / 2;
         feed(first, rec.chunks().subList(0, half));
         // The network dropped (no close frame): A keeps the stream for a publisher that continues it, across
         // heartbeats (200 ms here), and so does the cluster.
         first.connectionLost();
         Thread.sleep(600);
-        Publisher next = a.hub.openPublisher(ch, rec.mime(), new TestPeer(), first.resumeToken(), true);
+        Publisher next = n.a().hub.openPublisher(n.channel(), rec.mime(), new TestPeer(), first.resumeToken(), true);
         assertThat(next.continuedAt()).isPositive();
         feed(next, rec.chunks().subList(half, rec.chunks().size()));
         byte[] all = Recording.asRelayed(rec.bytes());
@@ -320,7 +330,7 @@ class RedisClusterTest {
         assertThat(onC.bytesOfLastStream()).isEqualTo(all);
         assertThat(onC.count("stream")).as("one stream on C").isEqualTo(1);
         assertThat(onC.count("ended")).isZero();
-        assertThat(c.bridge.stats().startsIn()).isEqualTo(1);
+        assertThat(n.c().bridge.stats().startsIn()).isEqualTo(1);
         next.close();
         await("C's viewer told the stream ended", 10_000, () -> onC.count("ended") == 1);
     }
@@ -328,19 +338,15 @@ class RedisClusterTest {
     @Test
     void aStreamKeptForAContinuationThatNeverComesEndsOnEveryNode() throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
-        ClusterNode a = node("A", RelayConfig.builder().publisherResumeMillis(300).build());
-        ClusterNode c = node("C");
-        String ch = channel();
-        TestViewer onC = view(c, ch);
-        awaitSubscribed(c, 0);
-        Publisher p = a.hub.openPublisher(ch, rec.mime(), new TestPeer());
-        await("C relays A's stream", 10_000, () -> c.live(ch));
+        AToC n = publishOnAWatchOnC(rec, RelayConfig.builder().publisherResumeMillis(300).build(), new TestPeer());
+        TestViewer onC = n.onC();
+        Publisher p = n.publisher();
         feed(p, rec.chunks());
         p.connectionLost();
         // A's window (300 ms) and the bridge's second of slack.
         await("C's viewer told the stream ended", 10_000, () -> onC.count("ended") == 1);
         assertThat(onC.lastText()).contains("\"reason\":\"publisher left\"");
-        await("C dropped the relayed stream", 10_000, () -> !c.live(ch));
+        await("C dropped the relayed stream", 10_000, () -> !n.c().live(n.channel()));
     }
 
     @Test
