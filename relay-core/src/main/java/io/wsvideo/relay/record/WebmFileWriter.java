@@ -21,7 +21,7 @@ import java.util.Map;
  *   Tracks (the publisher's)
  *   Cluster, Cluster, ...   each with its size (MediaRecorder writes them with unknown size), timestamps
  *                           rebased so the file starts at 0
- *   Cues (one CuePoint per keyframe Cluster of the primary track), appended at close
+ *   Cues (one CuePoint per keyframe Cluster of the primary track, naming every track), appended at close
  * </pre>
  *
  * A Cluster is written whole, in one write, once the next one starts (or the stream ends), so a killed
@@ -33,12 +33,18 @@ final class WebmFileWriter implements FormatWriter {
     private static final int SEEK_HEAD_BYTES = 68;
     /** Duration: ID (2) + size (1) + 64-bit float (8). */
     private static final int DURATION_BYTES = 11;
+    /** CueTrackPositions per CuePoint at most: keeps a CuePoint within a one-byte size (126). */
+    private static final int MAX_CUE_TRACKS = 4;
+
     /** Audio-only streams have a "keyframe" in every Cluster (~120 ms): one cue per this much is plenty. */
     private static final long AUDIO_CUE_SPACING_MILLIS = 500;
 
-    /** What the publisher's init segment holds, parsed once per stream and shared by its files. */
+    /**
+     * What the publisher's init segment holds, parsed once per stream and shared by its files. {@code cueTracks}:
+     * the primary track, then the other audio and video tracks, each given a CueTrackPositions in every CuePoint.
+     */
     record Init(byte[] ebmlHeader, byte[] infoChildren, byte[] tracks, long timestampScale, int primaryTrack,
-                boolean primaryIsVideo, String docType) {
+                boolean primaryIsVideo, String docType, int[] cueTracks) {
 
         static Init parse(byte[] b, int len, StreamInfo info) throws IOException {
             Ebml.Header ebml = Ebml.header(b, 0, len);
@@ -112,8 +118,15 @@ final class WebmFileWriter implements FormatWriter {
             if (primary == null) {
                 throw new IOException("stream has no audio or video track");
             }
+            // Cues for the audio track too: Chromium's demuxer seeks on the audio track when its start time is the
+            // earliest, as with Firefox's Opus (a CodecDelay makes it negative), and fails to open a file whose
+            // Cues name only the video track ("demuxer seek failed").
+            int[] cueTracks = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(primary.number()),
+                    info.tracks().stream().filter(t -> t.kind() == TrackInfo.Kind.VIDEO
+                            || t.kind() == TrackInfo.Kind.AUDIO).mapToInt(TrackInfo::number)).distinct()
+                    .limit(MAX_CUE_TRACKS).toArray();
             return new Init(java.util.Arrays.copyOf(b, ebmlEnd), infoChildren, tracks, scale, primary.number(),
-                    primary.kind() == TrackInfo.Kind.VIDEO, docType);
+                    primary.kind() == TrackInfo.Kind.VIDEO, docType, cueTracks);
         }
 
         String extension() {
@@ -338,14 +351,16 @@ final class WebmFileWriter implements FormatWriter {
         long cuesPosition = out.size() - segmentDataStart;
         Buf points = new Buf(cues.size() * 24);
         for (long[] cue : cues) {
-            Buf track = new Buf(24);
-            Ebml.uint(track, Ebml.CUE_TRACK, init.primaryTrack());
-            Ebml.uint(track, Ebml.CUE_CLUSTER_POSITION, cue[1]);
-            Buf point = new Buf(40);
+            Buf point = new Buf(16 + 24 * init.cueTracks().length);
             Ebml.uint(point, Ebml.CUE_TIME, cue[0]);
-            Ebml.id(point, Ebml.CUE_TRACK_POSITIONS);
-            Ebml.size1(point, track.length());
-            point.put(track.array(), 0, track.length());
+            for (int number : init.cueTracks()) {
+                Buf track = new Buf(24);
+                Ebml.uint(track, Ebml.CUE_TRACK, number);
+                Ebml.uint(track, Ebml.CUE_CLUSTER_POSITION, cue[1]);
+                Ebml.id(point, Ebml.CUE_TRACK_POSITIONS);
+                Ebml.size1(point, track.length());
+                point.put(track.array(), 0, track.length());
+            }
             Ebml.id(points, Ebml.CUE_POINT);
             Ebml.size1(points, point.length());
             points.put(point.array(), 0, point.length());
