@@ -26,6 +26,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The byte view's {@code key} messages ({@code ?keys=1}) with every real recording: a viewer that asked is told
@@ -108,9 +109,10 @@ class ByteViewKeysTest {
      * A slow viewer that skips: after each skip it is told of the key frames of the bytes it resumes with; before
      * a skip, of no key frame whose bytes it did not get (a key message is dropped with the media before it).
      */
-    @Test
-    void aViewerResumingAfterASkipIsToldTheKeyFramesFromItsResumptionOn() throws Exception {
-        Recording rec = Recording.load("webm-vp8-opus-long");
+    @ParameterizedTest
+    @ValueSource(strings = {"webm-vp8-opus-long", "firefox-webm-vp8-opus"})
+    void aViewerResumingAfterASkipIsToldTheKeyFramesFromItsResumptionOn(String name) throws Exception {
+        Recording rec = Recording.load(name);
         RelayConfig config = RelayConfig.builder().maxQueueBytes(20_000).maxSkipsPerMinute(100).build();
         try (RelayHub hub = RelayHub.createForTest(config, clock::now)) {
             RecordingSink slow = new RecordingSink(false);
