@@ -5,7 +5,7 @@
 // - MSE: container bytes into MediaSource and a <video>, which keeps a few hundred ms of buffer of its
 //   own. Used otherwise, and for relays without the frame view.
 // Text messages are JSON control messages: "stream" (a new publisher session: rebuild the decoders
-// without reloading the page), "waiting", "skip", "ended".
+// without reloading the page), "waiting", "skip", "ended", and for MSE "key" (where the video key frames are).
 'use strict';
 
 import { WebCodecsEngine, webCodecsAvailable, webCodecsRefusal } from './relay-webcodecs.js';
@@ -16,6 +16,11 @@ import { playableFormats } from './formats.js';
 const PLAYS_WAIT_MS = 300;
 // How long a WebKit playhead may sit still with media ahead of it before the player starts over.
 const STUCK_MS = 4000;
+// A live-edge target further than this (s) after the key frame before it is deep in a long group of pictures
+// (Firefox's recorder: ~10 s): Chromium's and Firefox's pages then jump to that key frame instead.
+const KEY_GAP = 1;
+// Key frame times kept (the relay tells each one; only the recent ones are ever jumped to).
+const MAX_KEYS = 16;
 
 /** MediaSource into a <video>: the byte view of a channel. */
 class MseEngine {
@@ -29,6 +34,10 @@ class MseEngine {
     this.ms = null;
     this.sb = null;
     this.seekToLive = true;
+    // Presentation times (s, the stream's own timeline) of the recent video key frames, from the relay's "key"
+    // messages (?keys=1); empty from an older relay or for audio only: keepLive then jumps as it always did.
+    this.keys = [];
+    this.keyJumps = 0; // catch-up jumps that landed on a key frame instead of the live-edge target
     this.stalls = 0; // times playback ran out of data after it had started
     this.onWaiting = () => { if (video.currentTime > 0 && this.sb) this.stalls++; };
     video.addEventListener('waiting', this.onWaiting);
@@ -76,6 +85,7 @@ class MseEngine {
     // The first binary message of a stream is its init segment (README, protocol): kept for skips.
     this.init = null;
     this.awaitingInit = true;
+    this.keys = [];
     if (!msg.playable) {
       this.hooks.onStatus('this stream cannot be played here: ' + (msg.reason || msg.mime));
       this.resetMediaSource(null);
@@ -113,6 +123,13 @@ class MseEngine {
   }
 
   onEnded() {}
+
+  // A video key frame at t (s); it comes right after the bytes that complete it.
+  onKey(t) {
+    if (typeof t !== 'number') return;
+    this.keys.push(t);
+    if (this.keys.length > MAX_KEYS) this.keys.shift();
+  }
 
   // The broadcaster's connection dropped and it continued the same stream: what it recorded meanwhile follows
   // at once. The silence before it is no arrival pattern to keep latency for (unlike MP4's once-per-GOP
@@ -255,7 +272,11 @@ class MseEngine {
     // keyframe); a seek into the middle of a group of pictures there stalls for good or hangs the page.
     // And it rebuffers on every playbackRate change (measured: a 1.0/1.1 toggle each second showed 30 of
     // ~190 frames), so it jumps to the live edge instead of speeding up (docs/browsers.md).
-    const seekTo = this.managed && !this.playing ? lastStart : Math.max(lastStart, end - target);
+    let seekTo = this.managed && !this.playing ? lastStart : Math.max(lastStart, end - target);
+    // Once playing, catch-up jumps land on key frames where the relay says where they are (keyTarget).
+    const key = this.managed && !this.playing ? seekTo : this.keyTarget(seekTo, end, target, v.currentTime);
+    const toKey = key !== seekTo;
+    seekTo = key ?? v.currentTime; // null: stay, the next key frame is not far enough in yet
     // Within WebKit's fudge (1/12 s) of the playhead it plays without a seek.
     // Nor while the playhead is in buffered media that has not had 1.5 s to start playing: a seek before
     // the first 'playing' is what hung WebKit's page now and then (Chromium's VP8, whose ranges can split).
@@ -267,6 +288,7 @@ class MseEngine {
     if ((this.seekToLive || v.currentTime < lastStart || error > far) && seekTo > v.currentTime && !near) {
       this.mark('seek');
       this.seeks = (this.seeks || 0) + 1;
+      if (toKey) this.keyJumps++;
       if (!this.startup.seekFrom) this.startup.seekFrom = { at: v.currentTime, to: seekTo, ranges: this.ranges() };
       v.currentTime = seekTo;
     } else if (this.managed) {
@@ -300,6 +322,31 @@ class MseEngine {
     this.lastMoved = now;
     this.broken(`stuck at ${v.currentTime.toFixed(2)} s (readyState ${v.readyState})`);
     return true;
+  }
+
+  /**
+   * Where a catch-up jump whose live-edge target is `to` lands: `to` as before without known key frames in the
+   * buffer (an older relay, audio only); otherwise a key frame, or null for no jump now. Key times are mapped
+   * into the SourceBuffer's timeline with its timestampOffset (on a ManagedMediaSource the first append, in
+   * 'sequence' mode, set it).
+   */
+  keyTarget(to, end, target, now) {
+    const offset = this.sb ? this.sb.timestampOffset : 0;
+    const keys = this.keys.map((t) => t + offset).filter((k) => this.inBuffered(k));
+    if (keys.length === 0) return to;
+    if (this.managed) {
+      // WebKit shows no new picture after a seek into a group of pictures until the next key frame (~10 s
+      // with Firefox's recorder; sound plays on): jump only to a buffered key frame ahead of the playhead and
+      // at least the target behind the end; with none, wait for the next key frame.
+      const ahead = keys.filter((k) => k > now + 0.08 && k <= end - target);
+      return ahead.length ? Math.max(...ahead) : null;
+    }
+    // Chromium's page stalled at readyState 1 for seconds after seeks deep into Firefox's 10 s groups of
+    // pictures: a target more than KEY_GAP after the key frame before it goes to that key frame (the rate then
+    // catches up, or the next key frame's jump does). Short groups (Chromium's 1 s) seek as before.
+    const before = keys.filter((k) => k <= to);
+    const k = before.length ? Math.max(...before) : -Infinity;
+    return to - k > KEY_GAP && k > -Infinity ? k : to;
   }
 
   inBuffered(t) {
@@ -343,6 +390,8 @@ class MseEngine {
       playbackRate: v.playbackRate,
       stalls: this.stalls,
       seeks: this.seeks || 0, // to the live edge (or into the buffered range)
+      keyJumps: this.keyJumps, // of those, the ones that went to a key frame the relay told of
+      keysKnown: this.keys.length,
       targetLatency: this.effectiveTarget(),
       startup: this.startup,
       mediaErrors: this.mediaErrors,
@@ -435,6 +484,8 @@ export class RelayPlayer {
     const frames = this.wantsFrames();
     const query = [];
     if (frames) query.push('format=frames');
+    // MSE jumps to key frames when it knows where they are (MseEngine.keyTarget); relays without it ignore it.
+    else query.push('keys=1');
     if (this.plays) query.push('plays=' + this.plays.join(','));
     const url = query.length ? this.url + (this.url.includes('?') ? '&' : '?') + query.join('&') : this.url;
     const ws = new WebSocket(url, this.token ? [this.token] : undefined);
@@ -511,6 +562,9 @@ export class RelayPlayer {
       case 'skip':
         this.skips++;
         if (this.engine) this.engine.onSkip();
+        break;
+      case 'key':
+        if (this.engine && this.engine.onKey) this.engine.onKey(msg.t);
         break;
       case 'continued':
         // The same stream after the broadcaster's drop (README, Protocol): the frame view also flags it in
