@@ -17,7 +17,7 @@ const PLAYS_WAIT_MS = 300;
 // How long a WebKit playhead may sit still with media ahead of it before the player starts over.
 const STUCK_MS = 4000;
 // A live-edge target further than this (s) after the key frame before it is deep in a long group of pictures
-// (Firefox's recorder: ~10 s): Chromium's and Firefox's pages then jump to that key frame instead.
+// (Firefox's recorder: ~7.5 s): Chromium's and Firefox's pages then jump to that key frame instead.
 const KEY_GAP = 1;
 // Key frame times kept (the relay tells each one; only the recent ones are ever jumped to).
 const MAX_KEYS = 16;
@@ -335,13 +335,13 @@ class MseEngine {
     const keys = this.keys.map((t) => t + offset).filter((k) => this.inBuffered(k));
     if (keys.length === 0) return to;
     if (this.managed) {
-      // WebKit shows no new picture after a seek into a group of pictures until the next key frame (~10 s
+      // WebKit shows no new picture after a seek into a group of pictures until the next key frame (~7.5 s
       // with Firefox's recorder; sound plays on): jump only to a buffered key frame ahead of the playhead and
       // at least the target behind the end; with none, wait for the next key frame.
       const ahead = keys.filter((k) => k > now + 0.08 && k <= end - target);
       return ahead.length ? Math.max(...ahead) : null;
     }
-    // Chromium's page stalled at readyState 1 for seconds after seeks deep into Firefox's 10 s groups of
+    // Chromium's page stalled at readyState 1 for seconds after seeks deep into Firefox's 7.5 s groups of
     // pictures: a target more than KEY_GAP after the key frame before it goes to that key frame (the rate then
     // catches up, or the next key frame's jump does). Short groups (Chromium's 1 s) seek as before.
     const before = keys.filter((k) => k <= to);

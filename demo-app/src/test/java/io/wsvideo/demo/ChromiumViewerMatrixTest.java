@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The browser matrix with Chromium watching, in both player modes, every source; see {@link ViewerMatrix}.
- * Firefox's broadcast has long groups of pictures (~10 s): the MSE page, told where the key frames are
+ * Firefox's broadcast has long groups of pictures (~7.5 s): the MSE page, told where the key frames are
  * ({@code ?keys=1}), jumps to one instead of deep into a group, where Chromium stalled at readyState 1 for
  * seconds (docs/browsers.md).
  */

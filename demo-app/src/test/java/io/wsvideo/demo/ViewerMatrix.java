@@ -57,7 +57,7 @@ abstract class ViewerMatrix {
 
         final Engine broadcaster;
         final String mimeOrFixture;
-        /** Groups of pictures of ~10 s (Firefox's recorder): a late joiner starts seconds behind the live edge. */
+        /** Groups of pictures of ~7.5 s (Firefox's recorder): a late joiner starts seconds behind the live edge. */
         final boolean longGops;
 
         Source(Engine broadcaster, String mimeOrFixture) {
@@ -365,7 +365,7 @@ abstract class ViewerMatrix {
             proxy.pauseDownstream(false);
         }
         onEveryPage(playing, (mode, viewer) -> {
-            // The relay resumes a skipped viewer, with the notice, at the next key frame: up to ~10 s later with
+            // The relay resumes a skipped viewer, with the notice, at the next key frame: up to ~7.5 s later with
             // Firefox's recorder (its groups of pictures), so this bound is 20 s, not a figure to meet.
             await(mode + " page told of the skip", Duration.ofSeconds(20),
                     () -> num(viewer.playerStats(), "skips") > 0);
@@ -453,7 +453,7 @@ abstract class ViewerMatrix {
      * MSE page must get within 1.5 s of it and show moving video at once: a catch-up seek into the middle of a
      * group froze WebKit's picture until the next key frame (~6 s here) and stalled Chromium's page at
      * readyState 1 for seconds, so the player jumps only onto key frames the relay tells of ({@code ?keys=1}).
-     * It may wait for the next key frame: 25 s, two of Firefox's groups.
+     * It may wait for the next key frame: 25 s, three of Firefox's groups.
      */
     private void catchesUpOnAKeyFrame(Browser viewer, Source source) throws InterruptedException {
         long t0 = System.nanoTime();

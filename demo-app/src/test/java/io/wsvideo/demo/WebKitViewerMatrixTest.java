@@ -7,7 +7,7 @@ import java.util.Map;
  * The browser matrix with WebKitGTK watching; see {@link ViewerMatrix}. One page, MSE (a ManagedMediaSource):
  * opened without a {@code mode}, so it also checks that the watch page's default picks MSE on WebKit (its
  * WebCodecs page crashes the web process while decoding). Each source also goes through a decoder error: the
- * page must start over by itself. Firefox's broadcast has ~10 s groups of pictures, and WebKit shows no new
+ * page must start over by itself. Firefox's broadcast has ~7.5 s groups of pictures, and WebKit shows no new
  * picture after a seek into one until the next key frame: the player, told where the key frames are
  * ({@code ?keys=1}), starts at one and jumps only to one. Figures and quirks: docs/browsers.md.
  */

@@ -16,7 +16,7 @@ import java.util.List;
  * <p>A viewer that asked ({@code ?keys=1}) also gets {@code {"type":"key","t":SECONDS}} for each key frame of
  * the video track, right after the bytes that complete it (queued next to them, so a transport that gathers
  * writes sends both at once): an MSE player that jumps to the live edge can land on a key frame instead of in
- * the middle of a long group of pictures (Firefox's ~10 s), where WebKit shows nothing until the next one. A
+ * the middle of a long group of pictures (Firefox's ~7.5 s), where WebKit shows nothing until the next one. A
  * late joiner or a viewer resuming after a skip is told of the key frames already complete in the bytes it
  * starts with, after them. Audio-only and pass-through streams have none.
  */
