@@ -30,7 +30,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 /**
  * Recordings made by the demo play in Chromium from the demo's player page: {@code video.duration} is finite and
  * right, the video plays, and seeking to three points lands within one GOP of each (about a second here) in under
- * 200 ms, the file coming over HTTP byte ranges.
+ * a second (tens of ms on a quiet machine), the file coming over HTTP byte ranges.
  */
 class RecordingPlaybackBrowserTest {
 
@@ -183,7 +183,10 @@ class RecordingPlaybackBrowserTest {
             double ms = ((Number) seek.get("ms")).doubleValue();
             double frame = ((Number) seek.get("frame")).doubleValue();
             System.out.printf("%s: seek to %.2f s took %.0f ms, frame shown at %.3f s%n", channel, target, ms, frame);
-            assertThat(ms).as("seek to %.2f s in %s took", target, name).isLessThan(200);
+            // 9-94 ms on a quiet machine (docs/recording.md); 604 ms was seen once for AV1 while other builds
+            // ran. The bound tells an indexed seek from a file read through to the target, not a quiet machine
+            // from a busy one.
+            assertThat(ms).as("seek to %.2f s in %s took", target, name).isLessThan(1000);
             assertThat(frame).as("frame shown after seeking to %.2f s", target).isCloseTo(target, within(GOP_SECONDS));
             assertThat(((Number) seek.get("at")).doubleValue()).isCloseTo(target, within(GOP_SECONDS));
         }
