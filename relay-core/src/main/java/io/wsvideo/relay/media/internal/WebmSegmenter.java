@@ -174,6 +174,8 @@ public final class WebmSegmenter implements ContainerParser {
     private boolean groupHasBlock;
     private boolean groupHasReference;
     private int groupTrack;
+    /** Its Block's track is audio: its frames are key whatever the group says ({@link #audio}). */
+    private boolean groupAudio;
     private long groupMillis;
     // Its Block's frames: laced sizes, where the first starts, and the block's time.
     private long[] groupFrameSizes;
@@ -538,7 +540,7 @@ public final class WebmSegmenter implements ContainerParser {
             case BLOCK_GROUP -> {
                 if (groupHasBlock) {
                     // A Block with no ReferenceBlock references nothing: it is a keyframe.
-                    boolean key = !groupHasReference || audio(groupTrack);
+                    boolean key = !groupHasReference || groupAudio;
                     block(groupOffset, groupTrack, groupMillis, key);
                     if (groupFrameSizes != null) {
                         frames(groupTrackIndex, key, groupMicros, groupFrameOffset, groupFrameSizes);
@@ -705,11 +707,12 @@ public final class WebmSegmenter implements ContainerParser {
         laceXiph = 0;
         laceVarintRead = 0;
         if (id == SIMPLE_BLOCK) {
-            blockKey = (flags & SIMPLE_BLOCK_KEYFRAME) != 0 || audio(number);
+            blockKey = (flags & SIMPLE_BLOCK_KEYFRAME) != 0 || audio(blockTrackIndex);
             block(elementStart, number, ms, blockKey);
         } else if (!groupHasBlock) {
             groupHasBlock = true;
             groupTrack = number;
+            groupAudio = audio(blockTrackIndex);
             groupMillis = ms;
         }
     }
@@ -821,13 +824,8 @@ public final class WebmSegmenter implements ContainerParser {
      * never sets it on Opus blocks (Chromium's sets it on all), and an audio-only stream would then have no
      * start point at all for a viewer. FFmpeg's Matroska demuxer also treats them as key.
      */
-    private boolean audio(int trackNumber) {
-        for (TrackInfo t : tracks) {
-            if (t.number() == trackNumber) {
-                return t.kind() == TrackInfo.Kind.AUDIO;
-            }
-        }
-        return false;
+    private boolean audio(int trackIndex) {
+        return tracks.get(trackIndex).kind() == TrackInfo.Kind.AUDIO;
     }
 
     /** Index in {@link #tracks} of the track a block names. */
