@@ -158,6 +158,10 @@ class RedisClusterTest {
         Publisher p = a.hub.openPublisher(ch, rec.mime(), new TestPeer());
         int half = chunks.size() / 2;
         feed(p, chunks.subList(0, half));
+        // A may have sent the stream's start while it was being fed (when its claim came back), and a node that
+        // subscribes while that start is still on its way rightly starts from it: from an earlier keyframe than
+        // a late joiner now gets. Wait until Redis has taken all A sent, so C's start is the one it asks for.
+        await("A's frames reached Redis", 10_000, () -> a.bridge.stats().pendingOutBytes() == 0);
 
         TestViewer lateOnA = view(a, ch);
         TestViewer firstOnC = view(c, ch);
