@@ -52,7 +52,11 @@ class BrowserStreamTest {
         return v == null ? 0 : ((Number) v).doubleValue();
     }
 
-    /** Waits until the viewer page decodes video, then checks that it keeps playing for 3 s. */
+    /**
+     * Waits until the viewer page decodes video, then checks that it keeps playing: 2 s more of media played and
+     * more frames decoded. That once had to happen within exactly 3 s of wall time, which a busy machine (load
+     * 18-29 on two cores) missed; a page that stops playing still fails, after 10 s.
+     */
     static void assertPlaying(ChromeDriver viewer, Duration startWithin) throws InterruptedException {
         long deadline = System.nanoTime() + startWithin.toNanos();
         Map<String, Object> s = playerStats(viewer);
@@ -65,11 +69,20 @@ class BrowserStreamTest {
             s = playerStats(viewer);
         }
         Map<String, Object> before = playerStats(viewer);
-        Thread.sleep(3000);
-        Map<String, Object> after = playerStats(viewer);
+        long start = System.nanoTime();
+        long until = start + Duration.ofSeconds(10).toNanos();
+        Map<String, Object> after = before;
+        while (num(after, "currentTime") - num(before, "currentTime") < 2.0
+                || num(after, "totalVideoFrames") <= num(before, "totalVideoFrames")) {
+            if (System.nanoTime() > until) {
+                break;
+            }
+            Thread.sleep(250);
+            after = playerStats(viewer);
+        }
         assertThat(num(after, "videoWidth")).as("videoWidth").isGreaterThan(0);
-        assertThat(num(after, "currentTime") - num(before, "currentTime")).as("seconds played in 3 s")
-                .isGreaterThanOrEqualTo(2.0);
+        assertThat(num(after, "currentTime") - num(before, "currentTime")).as("seconds played in %d ms",
+                (System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(2.0);
         assertThat(num(after, "totalVideoFrames")).as("decoded frames keep rising")
                 .isGreaterThan(num(before, "totalVideoFrames"));
     }
