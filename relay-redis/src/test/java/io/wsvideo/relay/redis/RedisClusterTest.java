@@ -386,14 +386,29 @@ class RedisClusterTest {
 
         viewer.close();
         await("B dropped the channel", 10_000, () -> b.channel(ch) == null);
-        // A heartbeat or two, then nothing more reaches B although A keeps publishing.
-        Thread.sleep(600);
-        long framesIn = b.bridge.stats().framesIn();
+        // Nothing more reaches B although A keeps publishing. The unsubscribe is asynchronous: wait until three
+        // of A's heartbeats (every 200 ms) in a row did not reach B, rather than a fixed time.
+        long framesIn = quietFramesIn(b);
         feed(p, chunks.subList(20, 40));
         Thread.sleep(600);
         assertThat(b.bridge.stats().framesIn()).isEqualTo(framesIn);
         assertThat(b.channel(ch)).isNull();
         assertThat(a.bridge.stats().dataOut()).isEqualTo(40);
+    }
+
+    /** B's count of frames received, once it stayed the same for 600 ms (at most 10 s). */
+    private static long quietFramesIn(ClusterNode b) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long before = b.bridge.stats().framesIn();
+        while (true) {
+            Thread.sleep(600);
+            long now = b.bridge.stats().framesIn();
+            if (now == before) {
+                return now;
+            }
+            assertThat(System.nanoTime()).as("%s still gets frames after 10 s", b).isLessThan(deadline);
+            before = now;
+        }
     }
 
     @Test
