@@ -114,7 +114,7 @@ class PublisherResumeSocketTest {
             throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
         try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
-             RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
+             RawWs viewer = waitingViewer(server.port())) {
             int port = server.port();
             Publishing first = publish(port, rec, rec.chunks().size() / 2);
             RawWs old = first.connection();
@@ -150,6 +150,18 @@ class PublisherResumeSocketTest {
      * Reads the viewer's messages until {@code total} media bytes arrived in all, checking that they are one
      * stream: one {@code stream} message (the first after {@code waiting}), never {@code ended}.
      */
+    /**
+     * A viewer of channel "phone" the relay has added: told {@code waiting}. The handshake's answer can reach
+     * the client before the relay adds the viewer, and one added after the publisher's first chunks would be a
+     * late joiner, not given the whole stream.
+     */
+    private static RawWs waitingViewer(int port) throws IOException {
+        RawWs viewer = RawWs.open("127.0.0.1", port, "/relay/view/phone", Map.of());
+        viewer.socket.setSoTimeout(10_000);
+        assertThat(viewer.read().text()).contains("\"type\":\"waiting\"");
+        return viewer;
+    }
+
     private static byte[] readOneStream(RawWs viewer, int total) throws IOException {
         viewer.socket.setSoTimeout(15_000);
         ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -201,7 +213,7 @@ class PublisherResumeSocketTest {
             throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
         try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
-             RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
+             RawWs viewer = waitingViewer(server.port())) {
             int port = server.port();
             int half = rec.chunks().size() / 2;
             Publishing first = publish(port, rec, half);
@@ -235,7 +247,7 @@ class PublisherResumeSocketTest {
             throws Exception {
         Recording rec = Recording.load("webm-vp8-opus");
         try (RelayServer server = engine.start("127.0.0.1", 0, JakartaRelayConfig.defaults());
-             RawWs viewer = RawWs.open("127.0.0.1", server.port(), "/relay/view/phone", Map.of())) {
+             RawWs viewer = waitingViewer(server.port())) {
             int port = server.port();
             Publishing first = publish(port, rec, rec.chunks().size() * 2 / 3);
             RawWs old = first.connection();
