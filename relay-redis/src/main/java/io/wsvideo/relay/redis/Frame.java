@@ -13,6 +13,7 @@ import java.util.List;
  *   DATA      i64 offset | chunk bytes
  *   END       reason UTF-8
  *   HEARTBEAT i64 nextOffset
+ *   CONTINUED i64 offset      its publisher's connection dropped and a new one continues the stream from offset
  *   REQUEST   (empty)         on the sync channel: "whoever publishes this channel, send a START"
  *   CLAIM     (empty)         on the sync channel: "this stream now owns the channel"
  * </pre>
@@ -28,6 +29,7 @@ record Frame(byte type, long node, long stream, long offset, String text, ByteBu
     static final byte HEARTBEAT = 'H';
     static final byte REQUEST = 'R';
     static final byte CLAIM = 'C';
+    static final byte CONTINUED = 'K';
 
     private static final int HEADER = 2 + 8 + 8;
     private static final int NO_MIME = 0xFFFF;
@@ -62,6 +64,10 @@ record Frame(byte type, long node, long stream, long offset, String text, ByteBu
 
     static byte[] heartbeat(long node, long stream, long nextOffset) {
         return header(HEARTBEAT, node, stream, 8).putLong(nextOffset).array();
+    }
+
+    static byte[] continued(long node, long stream, long offset) {
+        return header(CONTINUED, node, stream, 8).putLong(offset).array();
     }
 
     static byte[] request(long node) {
@@ -111,7 +117,7 @@ record Frame(byte type, long node, long stream, long offset, String text, ByteBu
                     return new Frame(type, node, stream, 0,
                             new String(message, HEADER, message.length - HEADER, StandardCharsets.UTF_8), null);
                 }
-                case HEARTBEAT -> {
+                case HEARTBEAT, CONTINUED -> {
                     return new Frame(type, node, stream, in.getLong(), null, null);
                 }
                 case REQUEST, CLAIM -> {

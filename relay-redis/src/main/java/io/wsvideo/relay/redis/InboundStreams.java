@@ -189,7 +189,7 @@ final class InboundStreams {
                     endInjected(r, f.text());
                 }
             }
-            case Frame.HEARTBEAT -> {
+            case Frame.HEARTBEAT, Frame.CONTINUED -> {
                 if (!r.following(f)) {
                     request(r, false);
                     return;
@@ -197,6 +197,8 @@ final class InboundStreams {
                 r.lastHeardNanos = now;
                 if (f.offset() > r.expected) {
                     gap(r, f.offset());
+                } else if (f.type() == Frame.CONTINUED) {
+                    continueInjected(r);
                 }
             }
             default -> {
@@ -224,6 +226,38 @@ final class InboundStreams {
                 Long.toHexString(start.node()), start.stream(), start.offset());
         if (start.payload().hasRemaining()) {
             p.onData(start.payload());
+        }
+    }
+
+    /**
+     * The remote publisher's connection dropped and a new one continues its stream: so does a publisher here,
+     * resuming the injected one with its token, and this node's viewers are told {@code continued} as the
+     * publishing node's are. Without a token (resume off here) the bytes just go on.
+     */
+    private void continueInjected(Remote r) {
+        Publisher before = r.injected;
+        if (before.resumeToken() == null) {
+            return;
+        }
+        RemotePeer peer = new RemotePeer(r);
+        Publisher p;
+        try {
+            p = hub.openPublisher(r.channel, before.mimeHint(), peer, before.resumeToken(), true);
+        } catch (RelayRefusal e) {
+            LOG.info("relay cluster: channel {}: cannot continue the remote stream here: {}", r.channel,
+                    e.getMessage());
+            endInjected(r, "lost part of the stream");
+            request(r, true);
+            return;
+        }
+        r.injected = p;
+        r.peer = peer;
+        before.close(RelayHub.RESUMED);
+        if (p.continuedAt() < 0) {
+            // The hub started a new stream instead (not expected: it holds the one it continues): start again
+            // at a keyframe rather than feed it the middle of a stream.
+            endInjected(r, "lost part of the stream");
+            request(r, true);
         }
     }
 

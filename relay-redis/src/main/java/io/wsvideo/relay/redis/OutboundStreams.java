@@ -151,6 +151,11 @@ final class OutboundStreams {
         ls.publisher = p;
         locals.put(p, ls);
         LOG.info("relay cluster: channel {}: the publisher continued its stream; the cluster's goes on", ls.channel);
+        if (ls.state == LocalState.FORWARDING && link.up()) {
+            // Before the continuing publisher's first chunk (this runs as it opens): the other nodes tell their
+            // viewers `continued` as this node does, so their players do not take the backlog for jitter.
+            link.publish(link.mediaChannel(ls.channel), Frame.continued(nodeId, ls.seq, p.continuedAt()));
+        }
         return true;
     }
 

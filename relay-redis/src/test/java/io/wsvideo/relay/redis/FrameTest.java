@@ -42,6 +42,10 @@ class FrameTest {
         Frame end = Frame.parse(Frame.end(1, 2, "publisher left"));
         assertThat(end.text()).isEqualTo("publisher left");
         assertThat(Frame.parse(Frame.heartbeat(1, 2, 77)).offset()).isEqualTo(77);
+        Frame continued = Frame.parse(Frame.continued(1, 2, 88));
+        assertThat(continued.type()).isEqualTo(Frame.CONTINUED);
+        assertThat(continued.sameStream(1, 2)).isTrue();
+        assertThat(continued.offset()).isEqualTo(88);
         assertThat(Frame.parse(Frame.request(5)).type()).isEqualTo(Frame.REQUEST);
         assertThat(Frame.parse(Frame.claim(5, 6)).sameStream(5, 6)).isTrue();
     }

@@ -319,6 +319,7 @@ class RedisClusterTest {
         Recording rec = Recording.load("webm-vp8-opus");
         AToC n = publishOnAWatchOnC(rec, RelayConfig.defaults(), new TestPeer());
         TestViewer onC = n.onC();
+        TestViewer onA = view(n.a(), n.channel());
         Publisher first = n.publisher();
         int half = rec.chunks().size() / 2;
         feed(first, rec.chunks().subList(0, half));
@@ -335,6 +336,12 @@ class RedisClusterTest {
         assertThat(onC.count("stream")).as("one stream on C").isEqualTo(1);
         assertThat(onC.count("ended")).isZero();
         assertThat(n.c().bridge.stats().startsIn()).isEqualTo(1);
+        // C's viewer is told `continued` once, at the same byte as A's: what came before is the first half.
+        assertThat(onC.count("continued")).isEqualTo(1);
+        assertThat(onA.count("continued")).isEqualTo(1);
+        assertThat(onC.bytesBefore("continued")).isPositive().isLessThan(all.length)
+                .isEqualTo(onA.bytesBefore("continued"));
+        assertThat(n.c().channel(n.channel()).streams()).as("C's hub continued its stream too").isEqualTo(1);
         next.close();
         await("C's viewer told the stream ended", 10_000, () -> onC.count("ended") == 1);
     }

@@ -78,6 +78,19 @@ final class TestViewer implements ViewerSink {
         return out.toByteArray();
     }
 
+    /** How many bytes came before the first text of {@code type}, or -1 if none came. */
+    synchronized long bytesBefore(String type) {
+        long n = 0;
+        for (Received r : received) {
+            if (r.isText() && r.text().contains("\"type\":\"" + type + "\"")) {
+                return n;
+            } else if (!r.isText()) {
+                n += r.bytes().length;
+            }
+        }
+        return -1;
+    }
+
     /** Waits, polling, for a condition; fails with {@code what} after {@code millis}. */
     static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
