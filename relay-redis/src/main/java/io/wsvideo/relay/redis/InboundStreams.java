@@ -246,8 +246,7 @@ final class InboundStreams {
         } catch (RelayRefusal e) {
             LOG.info("relay cluster: channel {}: cannot continue the remote stream here: {}", r.channel,
                     e.getMessage());
-            endInjected(r, "lost part of the stream");
-            request(r, true);
+            startAgain(r);
             return;
         }
         r.injected = p;
@@ -256,8 +255,7 @@ final class InboundStreams {
         if (p.continuedAt() < 0) {
             // The hub started a new stream instead (not expected: it holds the one it continues): start again
             // at a keyframe rather than feed it the middle of a stream.
-            endInjected(r, "lost part of the stream");
-            request(r, true);
+            startAgain(r);
         }
     }
 
@@ -265,6 +263,11 @@ final class InboundStreams {
         counters.gaps.incrementAndGet();
         LOG.info("relay cluster: channel {}: lost bytes {}..{} of the remote stream; starting again at a keyframe",
                 r.channel, r.expected, at);
+        startAgain(r);
+    }
+
+    /** Ends the relayed stream (viewers get {@code ended}) and asks for the stream's start: a keyframe. */
+    private void startAgain(Remote r) {
         endInjected(r, "lost part of the stream");
         request(r, true);
     }
